@@ -1,0 +1,67 @@
+# The two commands: `make demo` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+CACHE := $(or $(SOUNDFACTORY_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/soundfactory-infra)
+UV := $(CACHE)/uv-$(UV_VERSION)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+# Run a command with the tools, venv and local backend from .envrc.
+ENV := source ./.envrc &&
+
+.PHONY: help setup setup-python setup-pulumi services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
+
+help:
+	@echo "make demo       set up, start local services, pulumi up the 'local' stack, print its outputs"
+	@echo "make test       set up, lint, type check and run the whole test suite"
+	@echo "make test-fast  unit and contract tests only (no Pulumi engine)"
+	@echo "make demo-down  destroy the local stack's resources and stop the local services"
+	@echo "make bench      run the benchmarks under bench/"
+
+setup: setup-python setup-pulumi
+
+$(UV):
+	@command -v python3 >/dev/null || { echo "python3 (3.11) is required to bootstrap uv; install it and rerun." >&2; exit 1; }
+	python3 -m venv "$(CACHE)/uv-$(UV_VERSION)"
+	"$(CACHE)/uv-$(UV_VERSION)/bin/pip" install --quiet "uv==$(UV_VERSION)"
+
+# uv sync is a no-op when .venv already matches uv.lock.
+setup-python: $(UV)
+	"$(UV)" sync --frozen --quiet
+
+setup-pulumi:
+	scripts/setup-pulumi.sh
+
+services-up: setup
+	$(ENV) python -m local_services up
+
+services-down:
+	@if [ -x .venv/bin/python ]; then $(ENV) python -m local_services down; else echo "no local services (never set up)"; fi
+
+demo: services-up
+	$(ENV) scripts/demo.sh
+
+demo-down:
+	@if [ -x .venv/bin/python ]; then $(ENV) scripts/demo.sh --down; fi
+	$(MAKE) --no-print-directory services-down
+
+lint: setup-python
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: setup-python
+	.venv/bin/mypy
+
+test-fast: setup
+	$(ENV) pytest -m "not integration"
+
+test-integration: setup
+	$(ENV) pytest -m integration
+
+test: setup lint typecheck
+	$(ENV) pytest
+
+bench: setup
+	$(ENV) python -m bench

@@ -1,0 +1,53 @@
+"""The Sound Factory stack: Netlify site configuration (more components join as they land)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi.runtime
+
+from components.netlify_site import NetlifySite, NetlifySiteArgs
+from components.site_env import site_variables
+from components.stack_config import ConfigError, StackConfig, load_stack_config
+
+
+def raw_config() -> dict[str, str]:
+    """The stack's config as the engine passed it (`project:key` -> string)."""
+    return {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+
+
+def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
+    if config.app.sms_pepper:
+        return pulumi.Output.secret(config.app.sms_pepper)
+    # Generated once and kept in state, so the pepper (and every hash made with it) stays stable.
+    import pulumi_random
+
+    return pulumi_random.RandomPassword("sms-pepper", length=48, special=False).result
+
+
+def main() -> None:
+    try:
+        config = load_stack_config(raw_config())
+    except ConfigError as exc:
+        # Raised before any resource is registered: a bad config changes nothing.
+        raise pulumi.RunError(str(exc)) from None
+
+    site = NetlifySite(
+        "site",
+        NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, sms_pepper(config))),
+    )
+    if config.netlify.pinned_deploy:
+        pulumi.log.warn(
+            f"pinnedDeploy={config.netlify.pinned_deploy}: env changes are stored in Netlify but reach the "
+            "site only after the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
+        )
+
+    pulumi.export("siteId", config.netlify.site_id)
+    pulumi.export("siteUrl", config.netlify.site_url)
+    pulumi.export("publishedDeployId", site.deploy_id)
+    pulumi.export("netlifyApiUrl", config.netlify.api_url)
+    pulumi.export("stripeApiUrl", config.stripe_api_url)
+    pulumi.export("s3EndpointUrl", config.s3_endpoint_url)
+    pulumi.export("backupBucket", config.backup_bucket)
+
+
+main()

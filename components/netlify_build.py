@@ -1,0 +1,179 @@
+"""`netlify:ProductionBuild`: one production build per change of the site's env.
+
+Netlify applies env changes only to new deploys. The program hands this resource
+a fingerprint of every value the functions read (a hash, secrets included); a new
+fingerprint starts exactly one build and, by default, waits until its deploy is
+ready. A failed build fails the update with the build's own error.
+
+While a deploy is pinned nothing is built: the env change is stored in Netlify
+and the build runs when the pin is released (`built_fingerprint` remembers what
+the live build contains).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from components.netlify_api import JSON, NetlifyApiError, NetlifyClient
+from components.provider_support import netlify_client, remember_token
+
+POLL_INTERVAL_S = 0.5
+START_ATTEMPTS = 5
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def _parse_time(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _find_build_started_since(client: NetlifyClient, site_id: str, since: float) -> JSON | None:
+    """A production deploy created at or after `since`: the build an ambiguous POST started."""
+    for deploy in client.list_deploys(site_id, production=True):
+        created = deploy.get("created_at")
+        if created and _parse_time(created) >= since - 1.0:
+            return deploy
+    return None
+
+
+def start_build_once(client: NetlifyClient, site_id: str) -> str:
+    """Start one build and return its deploy id, never two.
+
+    POST /builds is not idempotent, so it is not blindly retried: after a failure
+    that may have reached the server (5xx, timeout, dropped connection) we look
+    for a deploy created since the first attempt and adopt it.
+    """
+    since = time.time()
+    last: Exception | None = None
+    for attempt in range(START_ATTEMPTS):
+        try:
+            build = client.start_build(site_id)
+            return str(build["deploy_id"])
+        except NetlifyApiError as exc:
+            if exc.status != 429 and exc.status < 500:
+                raise
+            last = exc
+        except Exception as exc:  # transport errors: the request may have been processed
+            last = exc
+        adopted = _find_build_started_since(client, site_id, since)
+        if adopted is not None:
+            return str(adopted["id"])
+        time.sleep(min(2.0 * (attempt + 1), 10.0))
+    raise BuildFailed(f"could not start a build of site {site_id}: {last}") from last
+
+
+def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) -> JSON:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        deploy = client.get_deploy(deploy_id)
+        if deploy is None:
+            raise BuildFailed(f"deploy {deploy_id} disappeared while building")
+        state = deploy.get("state")
+        if state == "ready":
+            return deploy
+        if state == "error":
+            raise BuildFailed(
+                f"Netlify build of deploy {deploy_id} failed: {deploy.get('error_message') or 'no message'}"
+            )
+        if time.monotonic() > deadline:
+            raise BuildFailed(
+                f"deploy {deploy_id} was still '{state}' after {timeout_s:.0f}s; "
+                "it may still finish: check the Netlify deploy log, then run `pulumi refresh`"
+            )
+        time.sleep(POLL_INTERVAL_S)
+
+
+class ProductionBuildProvider(ResourceProvider):
+    def configure(self, req: ConfigureRequest) -> None:
+        remember_token(req)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if olds.get("site_id") != news.get("site_id") or olds.get("api_url") != news.get("api_url"):
+            return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)
+        changed = [k for k in ("fingerprint", "pinned") if olds.get(k) != news.get(k)]
+        # Unpinning with env changes made while pinned needs the build that was held back.
+        if not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint"):
+            changed.append("fingerprint")
+        return DiffResult(changes=bool(changed), replaces=[])
+
+    def _converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+        outs = {**props}
+        with netlify_client(props["api_url"]) as client:
+            if props.get("pinned"):
+                previous = olds or {}
+                outs["deploy_id"] = previous.get("deploy_id") or client.get_site(props["site_id"]).get(
+                    "published_deploy", {}
+                ).get("id", "")
+                outs["built_fingerprint"] = previous.get("built_fingerprint", "")
+                return outs
+            if olds is not None and olds.get("built_fingerprint") == props["fingerprint"]:
+                outs["deploy_id"] = olds.get("deploy_id", "")
+                outs["built_fingerprint"] = props["fingerprint"]
+                return outs
+            deploy_id = start_build_once(client, props["site_id"])
+            if props.get("wait", True):
+                wait_until_ready(client, deploy_id, float(props.get("timeout_s", 900)))
+        outs["deploy_id"] = deploy_id
+        outs["built_fingerprint"] = props["fingerprint"]
+        return outs
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._converge(props, None)
+        return CreateResult(f"{props['site_id']}/production-build", outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._converge(news, olds))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Deploys are the site's history: nothing to remove when Pulumi stops managing builds.
+        return None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props, inputs={k: v for k, v in props.items() if k not in ("deploy_id", "built_fingerprint")})
+
+
+class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
+    deploy_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        site_id: pulumi.Input[str],
+        fingerprint: pulumi.Input[str],
+        pinned: bool,
+        wait: bool,
+        timeout_s: int,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            ProductionBuildProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "site_id": site_id,
+                "fingerprint": fingerprint,
+                "pinned": pinned,
+                "wait": wait,
+                "timeout_s": timeout_s,
+                "deploy_id": None,
+                "built_fingerprint": None,
+            },
+            opts,
+        )

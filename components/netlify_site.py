@@ -1,0 +1,59 @@
+"""`soundfactory:netlify:Site`: the site's variables, the build that carries them, the published deploy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.netlify_build import ProductionBuild
+from components.netlify_env_var import EnvVar
+from components.site_env import SCOPES, SiteVariable, fingerprint
+from components.stack_config import NetlifyConfig
+
+
+@dataclass
+class NetlifySiteArgs:
+    netlify: NetlifyConfig
+    variables: list[SiteVariable]
+
+
+class NetlifySite(pulumi.ComponentResource):
+    deploy_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("soundfactory:netlify:Site", name, None, opts)
+        netlify = args.netlify
+        child = pulumi.ResourceOptions(parent=self)
+
+        env_vars = [
+            EnvVar(
+                f"{name}-{variable.key}",
+                api_url=netlify.api_url,
+                account_id=netlify.account_id,
+                site_id=netlify.site_id,
+                key=variable.key,
+                values={context: variable.value for context in netlify.env_contexts},
+                is_secret=variable.secret,
+                scopes=list(SCOPES),
+                opts=child,
+            )
+            for variable in args.variables
+        ]
+
+        values = pulumi.Output.all(
+            **{variable.key: variable.value for variable in args.variables}
+        ).apply(lambda resolved: fingerprint(dict(resolved)))
+
+        build = ProductionBuild(
+            f"{name}-build",
+            api_url=netlify.api_url,
+            site_id=netlify.site_id,
+            fingerprint=values,
+            pinned=netlify.pinned_deploy is not None,
+            wait=netlify.wait_for_deploy,
+            timeout_s=netlify.deploy_timeout_s,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+        )
+        self.deploy_id = build.deploy_id
+        self.register_outputs({"deployId": self.deploy_id})

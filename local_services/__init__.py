@@ -1,0 +1,1 @@
+"""Local stand-ins for the stack's services (developer infrastructure, not deployed)."""

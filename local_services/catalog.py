@@ -1,0 +1,33 @@
+"""Which services the `local` stack talks to, on which loopback ports.
+
+The ports and ids here are the ones `Pulumi.local.yaml` points at.
+"""
+
+from __future__ import annotations
+
+from local_services.supervisor import RUN_DIR, Service, python_module
+
+NETLIFY_API_PORT = 18081
+NETLIFY_SITE_PORT = 18082
+LOCAL_SITE_ID = "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab"
+LOCAL_ACCOUNT_ID = "soundfactory-local"
+# Dev-only credential of the emulator; the local stack holds it as an encrypted config secret.
+LOCAL_NETLIFY_TOKEN = "local-dev-token"  # noqa: S105
+
+
+def local_stack_services() -> list[Service]:
+    return [
+        Service(
+            name="netlify-emulator",
+            argv=python_module(
+                "local_services.netlify",
+                "--api-port", str(NETLIFY_API_PORT),
+                "--site-port", str(NETLIFY_SITE_PORT),
+                "--data-dir", str(RUN_DIR / "netlify"),
+                "--site-id", LOCAL_SITE_ID,
+                "--account-id", LOCAL_ACCOUNT_ID,
+            ),
+            health_url=f"http://127.0.0.1:{NETLIFY_SITE_PORT}/",
+            env={"NETLIFY_EMULATOR_TOKEN": LOCAL_NETLIFY_TOKEN},
+        ),
+    ]

@@ -1,0 +1,106 @@
+"""Starts the local services in the background, reuses running ones, stops them.
+
+Each service is a process of its own on loopback, detached from the shell that
+started it (so `make demo` returns), with its pid, log and data under
+`.local-services/` in the repo (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_DIR = REPO / ".local-services"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str]
+
+    @property
+    def pid_file(self) -> Path:
+        return RUN_DIR / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return RUN_DIR / f"{self.name}.log"
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def _pid(service: Service) -> int | None:
+    try:
+        pid = int(service.pid_file.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+
+
+def start(service: Service, *, timeout_s: float = 30.0, say: Callable[[str], None] = print) -> None:
+    if healthy(service.health_url):
+        say(f"{service.name}: already running ({service.health_url})")
+        return
+    RUN_DIR.mkdir(exist_ok=True)
+    with service.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            service.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **service.env},
+            cwd=REPO,
+            start_new_session=True,
+        )
+    service.pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = service.log_file.read_text(errors="replace").splitlines()[-15:]
+            raise RuntimeError(
+                f"{service.name} exited with {process.returncode} during start-up; log {service.log_file}:\n"
+                + "\n".join(tail)
+            )
+        if healthy(service.health_url):
+            say(f"{service.name}: started (pid {process.pid}, log {service.log_file})")
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{service.name} did not answer on {service.health_url} within {timeout_s:.0f}s")
+
+
+def stop(service: Service, *, say: Callable[[str], None] = print) -> None:
+    pid = _pid(service)
+    if pid is None:
+        say(f"{service.name}: not running")
+        service.pid_file.unlink(missing_ok=True)
+        return
+    os.killpg(pid, signal.SIGTERM)
+    for _ in range(50):
+        if _pid(service) is None:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    service.pid_file.unlink(missing_ok=True)
+    say(f"{service.name}: stopped")
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]

@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# Where the Pulumi tools built by scripts/setup-pulumi.sh live. Sourced by that
+# script and by .envrc, so both agree without running a build.
+# The directory is keyed by the pinned version and a hash of the wrapper
+# module's sources, so changing the pin or our language host gives a new build
+# while an unchanged checkout reuses the cached one.
+
+sf_repo_root() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd
+}
+
+sf_pulumi_version() {
+  # The pin lives in one place: the wrapper module's requirement on pkg/v3.
+  sed -n 's#^[[:space:]]*github.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\).*#\1#p' \
+    "$(sf_repo_root)/tools/pulumi/go.mod" | head -n 1
+}
+
+sf_cache_root() {
+  echo "${SOUNDFACTORY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/soundfactory-infra}"
+}
+
+sf_tools_dir() {
+  local root key
+  root=$(sf_repo_root)
+  key=$(cat "$root/tools/pulumi/go.mod" "$root/tools/pulumi/go.sum" "$root"/tools/pulumi/langhost/*.go \
+    | sha256sum | cut -c1-12)
+  echo "$(sf_cache_root)/pulumi-$(sf_pulumi_version)-$key"
+}
