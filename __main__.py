@@ -43,7 +43,8 @@ def main() -> None:
 
     pulumi.export("siteId", config.netlify.site_id)
     pulumi.export("siteUrl", config.netlify.site_url)
-    pulumi.export("publishedDeployId", site.deploy_id)
+    pulumi.export("publishedDeployId", site.published_deploy_id)
+    pulumi.export("lastBuildDeployId", site.build_deploy_id)
     pulumi.export("netlifyApiUrl", config.netlify.api_url)
     pulumi.export("stripeApiUrl", config.stripe_api_url)
     pulumi.export("s3EndpointUrl", config.s3_endpoint_url)

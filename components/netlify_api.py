@@ -16,7 +16,7 @@ import httpx
 from components.http_retry import RetryPolicy, send_with_retry
 
 JSON = dict[str, Any]
-TOKEN_ENV = "NETLIFY_AUTH_TOKEN"
+TOKEN_ENV = "NETLIFY_AUTH_TOKEN"  # noqa: S105 - the variable name, not a value
 
 
 class NetlifyApiError(Exception):
@@ -75,16 +75,15 @@ class NetlifyClient:
                 message = str(response.json().get("message", response.text))
             except ValueError:
                 message = response.text
-            raise NetlifyApiError(
-                response.status_code, message, response.request.method, response.request.url.path
-            )
+            raise NetlifyApiError(response.status_code, message, response.request.method, response.request.url.path)
         return response.json() if response.content else None
 
     # -- environment variables ----------------------------------------------------
 
     def list_env(self, account_id: str, site_id: str) -> list[JSON]:
         return cast(
-            list[JSON], self._ok(self._request("GET", f"/accounts/{account_id}/env", params={"site_id": site_id}))
+            list[JSON],
+            self._ok(self._request("GET", f"/accounts/{account_id}/env", params={"site_id": site_id})),
         )
 
     def get_env(self, account_id: str, site_id: str, key: str) -> JSON | None:
@@ -94,15 +93,11 @@ class NetlifyClient:
         return cast(JSON, self._ok(response))
 
     def create_env(self, account_id: str, site_id: str, variables: list[JSON]) -> list[JSON]:
-        response = self._request(
-            "POST", f"/accounts/{account_id}/env", params={"site_id": site_id}, json=variables
-        )
+        response = self._request("POST", f"/accounts/{account_id}/env", params={"site_id": site_id}, json=variables)
         return cast(list[JSON], self._ok(response))
 
     def put_env(self, account_id: str, site_id: str, key: str, variable: JSON) -> JSON:
-        response = self._request(
-            "PUT", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id}, json=variable
-        )
+        response = self._request("PUT", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id}, json=variable)
         return cast(JSON, self._ok(response))
 
     def delete_env(self, account_id: str, site_id: str, key: str) -> bool:

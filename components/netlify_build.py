@@ -13,7 +13,7 @@ the live build contains).
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -144,7 +144,9 @@ class ProductionBuildProvider(ResourceProvider):
         return None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props, inputs={k: v for k, v in props.items() if k not in ("deploy_id", "built_fingerprint")})
+        return ReadResult(
+            id_, props, inputs={k: v for k, v in props.items() if k not in ("deploy_id", "built_fingerprint")}
+        )
 
 
 class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):

@@ -8,6 +8,7 @@ import pulumi
 
 from components.netlify_build import ProductionBuild
 from components.netlify_env_var import EnvVar
+from components.netlify_publish import PublishedDeploy
 from components.site_env import SCOPES, SiteVariable, fingerprint
 from components.stack_config import NetlifyConfig
 
@@ -19,7 +20,8 @@ class NetlifySiteArgs:
 
 
 class NetlifySite(pulumi.ComponentResource):
-    deploy_id: pulumi.Output[str]
+    build_deploy_id: pulumi.Output[str]
+    published_deploy_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("soundfactory:netlify:Site", name, None, opts)
@@ -41,9 +43,9 @@ class NetlifySite(pulumi.ComponentResource):
             for variable in args.variables
         ]
 
-        values = pulumi.Output.all(
-            **{variable.key: variable.value for variable in args.variables}
-        ).apply(lambda resolved: fingerprint(dict(resolved)))
+        values = pulumi.Output.all(**{variable.key: variable.value for variable in args.variables}).apply(
+            lambda resolved: fingerprint(dict(resolved))
+        )
 
         build = ProductionBuild(
             f"{name}-build",
@@ -55,5 +57,14 @@ class NetlifySite(pulumi.ComponentResource):
             timeout_s=netlify.deploy_timeout_s,
             opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
         )
-        self.deploy_id = build.deploy_id
-        self.register_outputs({"deployId": self.deploy_id})
+        published = PublishedDeploy(
+            f"{name}-published",
+            api_url=netlify.api_url,
+            site_id=netlify.site_id,
+            pinned_deploy=netlify.pinned_deploy,
+            latest_build=build.deploy_id,
+            opts=child,
+        )
+        self.build_deploy_id = build.deploy_id
+        self.published_deploy_id = published.published_deploy_id
+        self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})

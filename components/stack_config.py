@@ -59,9 +59,7 @@ class ConfigError(Exception):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__(
-            "invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems)
-        )
+        super().__init__("invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,7 @@ def _parse_bool(key: str, value: str, problems: list[str]) -> bool:
     word = value.strip().lower()
     if word not in BOOLEAN_WORDS:
         problems.append(
-            f"{key}: {value!r} is not a boolean; allowed values: true, false "
-            f"(fix: pulumi config set {key} true|false)"
+            f"{key}: {value!r} is not a boolean; allowed values: true, false (fix: pulumi config set {key} true|false)"
         )
         return False
     return BOOLEAN_WORDS[word]
@@ -138,9 +135,9 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
     problems: list[str] = []
 
     for key in sorted(set(values) - KNOWN_KEYS):
-        flags = ", ".join(sorted(FLAG_NAMES))
+        declared = ", ".join(sorted(FLAG_NAMES))
         problems.append(
-            f"{key}: unknown config key; declared feature flags are {flags} "
+            f"{key}: unknown config key; declared feature flags are {declared} "
             f"(fix: pulumi config rm {key}, or declare the flag in components/feature_flags.py)"
         )
 
@@ -183,9 +180,7 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
     contexts = tuple(c.strip() for c in values.get("envContexts", ",".join(DEPLOY_CONTEXTS)).split(",") if c.strip())
     for context in contexts:
         if context not in DEPLOY_CONTEXTS:
-            problems.append(
-                f"envContexts: unknown deploy context {context!r}; allowed: {', '.join(DEPLOY_CONTEXTS)}"
-            )
+            problems.append(f"envContexts: unknown deploy context {context!r}; allowed: {', '.join(DEPLOY_CONTEXTS)}")
     if "production" not in contexts:
         problems.append("envContexts: must include production (the functions of the live site read it)")
     if len(set(contexts)) != len(contexts):
@@ -207,7 +202,9 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
     twilio: TwilioConfig | None = None
     if all(twilio_values.values()):
         twilio = TwilioConfig(
-            twilio_values["twilioAccountSid"], twilio_values["twilioAuthToken"], twilio_values["twilioFromNumber"]
+            twilio_values["twilioAccountSid"],
+            twilio_values["twilioAuthToken"],
+            twilio_values["twilioFromNumber"],
         )
         if not re.match(r"^AC[0-9a-fA-F]{32}$", twilio.account_sid):
             problems.append("twilioAccountSid: expected 'AC' followed by 32 hex characters")

@@ -1,0 +1,52 @@
+"""Pulumi.yaml's config schema, the flag registry and the config model agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.feature_flags import FLAGS
+from components.stack_config import KNOWN_KEYS, SECRET_KEYS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def schema() -> dict[str, Any]:
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    assert project["name"] == "soundfactory"
+    config: dict[str, Any] = project["config"]
+    return config
+
+
+def test_every_key_has_type_description_and_default() -> None:
+    for key, entry in schema().items():
+        assert entry.get("type") in {"string", "boolean", "integer"}, key
+        assert entry.get("description"), key
+        assert "default" in entry, key
+
+
+def test_schema_declares_exactly_the_keys_the_program_reads() -> None:
+    assert set(schema()) == set(KNOWN_KEYS)
+
+
+def test_secret_keys_are_marked_secret() -> None:
+    for key in SECRET_KEYS:
+        assert schema()[key].get("secret") is True, key
+
+
+def test_each_flag_is_a_boolean_with_the_registry_default() -> None:
+    for flag in FLAGS:
+        entry = schema()[flag.name]
+        assert entry["type"] == "boolean"
+        assert entry["default"] is flag.default
+
+
+def test_stack_files_only_use_declared_keys() -> None:
+    for stack_file in ("Pulumi.local.yaml", "Pulumi.prod.yaml"):
+        config = yaml.safe_load((REPO / stack_file).read_text())["config"]
+        for key in config:
+            namespace, _, name = key.partition(":")
+            assert namespace == "soundfactory", (stack_file, key)
+            assert name in KNOWN_KEYS, (stack_file, key)

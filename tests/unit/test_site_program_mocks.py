@@ -1,0 +1,89 @@
+"""The Netlify site component under Pulumi mocks: which resources, with which inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.netlify_site import NetlifySite, NetlifySiteArgs
+from components.site_env import fingerprint, site_variables
+from components.stack_config import load_stack_config
+from tests.unit.test_stack_config import VALID, with_changes
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.resources.append(args)
+        outputs = dict(args.inputs)
+        if args.typ.endswith("netlify:ProductionBuild"):
+            outputs["deploy_id"] = "0123456789abcdef01234567"
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    recorder = RecordingMocks()
+    pulumi.runtime.set_mocks(recorder, project="soundfactory", stack="unit", preview=False)
+    return recorder
+
+
+def build_site(config_values: dict[str, str]) -> NetlifySite:
+    config = load_stack_config(config_values)
+    return NetlifySite(
+        "site",
+        NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, pulumi.Output.secret("p"))),
+    )
+
+
+@pulumi.runtime.test
+def test_custom_sms_site_manages_every_required_variable(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    site = build_site(VALID)
+
+    def check(_: Any) -> None:
+        env_vars = {r.inputs["key"]: r for r in mocks.resources if r.typ.endswith("netlify:EnvVar")}
+        assert set(env_vars) == {
+            "SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER",
+            "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
+            "USE_SUPABASE_PHONE_OTP", "PROCESS_COMMISSIONS",
+        }  # fmt: skip
+        secrets = {key for key, r in env_vars.items() if r.inputs["is_secret"]}
+        assert secrets == {
+            "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER", "TWILIO_AUTH_TOKEN"
+        }  # fmt: skip
+        flag = env_vars["USE_SUPABASE_PHONE_OTP"].inputs
+        assert flag["values"] == {c: "false" for c in ("production", "deploy-preview", "branch-deploy", "dev")}
+        assert env_vars["SUPABASE_URL"].name == "site-SUPABASE_URL"
+        builds = [r for r in mocks.resources if r.typ.endswith("netlify:ProductionBuild")]
+        assert len(builds) == 1
+        assert builds[0].inputs["pinned"] is False
+
+    return site.build_deploy_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_supabase_otp_site_drops_twilio(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    site = build_site(
+        with_changes(USE_SUPABASE_PHONE_OTP="true", twilioAccountSid=None, twilioAuthToken=None, twilioFromNumber=None)
+    )
+
+    def check(_: Any) -> None:
+        keys = {r.inputs["key"] for r in mocks.resources if r.typ.endswith("netlify:EnvVar")}
+        assert not any(key.startswith("TWILIO_") for key in keys)
+        assert "USE_SUPABASE_PHONE_OTP" in keys
+
+    return site.build_deploy_id.apply(check)
+
+
+def test_fingerprint_follows_every_value() -> None:
+    base = {"A": "1", "SECRET": "s"}
+    assert fingerprint(base) == fingerprint(dict(reversed(list(base.items()))))
+    assert fingerprint(base) != fingerprint({**base, "SECRET": "t"})
+    assert fingerprint(base) != fingerprint({**base, "B": "2"})

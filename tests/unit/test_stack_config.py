@@ -1,0 +1,149 @@
+"""The typed config: valid stacks load, each kind of bad input names the key and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.stack_config import ConfigError, load_stack_config
+
+VALID: dict[str, str] = {
+    "soundfactory:netlifyAccountId": "soundfactory-test",
+    "soundfactory:netlifySiteId": "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab",
+    "soundfactory:netlifyApiUrl": "http://127.0.0.1:1/api/v1",
+    "soundfactory:siteUrl": "http://127.0.0.1:2",
+    "soundfactory:supabaseUrl": "https://abc.supabase.co",
+    "soundfactory:supabaseAnonKey": "anon",
+    "soundfactory:supabaseServiceRoleKey": "service",
+    "soundfactory:stripeSecretKey": "sk_test_abc123",
+    "soundfactory:twilioAccountSid": "AC0123456789abcdef0123456789abcdef",
+    "soundfactory:twilioAuthToken": "twilio-token",
+    "soundfactory:twilioFromNumber": "+12125550123",
+}
+
+
+def with_changes(**changes: str | None) -> dict[str, str]:
+    config = dict(VALID)
+    for key, value in changes.items():
+        if value is None:
+            config.pop(f"soundfactory:{key}", None)
+        else:
+            config[f"soundfactory:{key}"] = value
+    return config
+
+
+def test_valid_config_loads_with_flag_defaults() -> None:
+    config = load_stack_config(VALID)
+    assert config.flags == {"USE_SUPABASE_PHONE_OTP": False, "PROCESS_COMMISSIONS": True}
+    assert config.netlify.env_contexts == ("production", "deploy-preview", "branch-deploy", "dev")
+    assert config.netlify.pinned_deploy is None
+    assert config.app.twilio is not None
+
+
+def test_flags_parse_case_insensitively() -> None:
+    config = load_stack_config(with_changes(USE_SUPABASE_PHONE_OTP="True", PROCESS_COMMISSIONS="FALSE"))
+    assert config.flags == {"USE_SUPABASE_PHONE_OTP": True, "PROCESS_COMMISSIONS": False}
+
+
+def test_twilio_is_optional_when_supabase_otp_is_on() -> None:
+    config = load_stack_config(
+        with_changes(USE_SUPABASE_PHONE_OTP="true", twilioAccountSid=None, twilioAuthToken=None, twilioFromNumber=None)
+    )
+    assert config.app.twilio is None
+
+
+def test_other_namespaces_are_ignored() -> None:
+    config = load_stack_config({**VALID, "aws:region": "us-east-1"})
+    assert config.netlify.site_id == VALID["soundfactory:netlifySiteId"]
+
+
+BAD_CONFIGS: list[tuple[str, dict[str, str | None], str]] = [
+    (
+        "unknown flag",
+        {"USE_TWILIO_VERIFY": "true"},
+        "USE_TWILIO_VERIFY: unknown config key; declared feature flags",
+    ),
+    (
+        "non-boolean flag",
+        {"USE_SUPABASE_PHONE_OTP": "yes"},
+        "USE_SUPABASE_PHONE_OTP: 'yes' is not a boolean; allowed values: true, false",
+    ),
+    (
+        "non-boolean commissions flag",
+        {"PROCESS_COMMISSIONS": "1"},
+        "PROCESS_COMMISSIONS: '1' is not a boolean",
+    ),
+    (
+        "missing service role key",
+        {"supabaseServiceRoleKey": None},
+        "supabaseServiceRoleKey: required but not set (fix: pulumi config set --secret",
+    ),
+    ("missing stripe key", {"stripeSecretKey": None}, "stripeSecretKey: required but not set"),
+    ("missing anon key", {"supabaseAnonKey": None}, "supabaseAnonKey: required but not set"),
+    (
+        "twilio missing with custom sms",
+        {"twilioAuthToken": None},
+        "USE_SUPABASE_PHONE_OTP is false, so the custom SMS functions need Twilio, but twilioAuthToken is not set",
+    ),
+    (
+        "all twilio missing with custom sms",
+        {"twilioAccountSid": None, "twilioAuthToken": None, "twilioFromNumber": None},
+        "twilioAccountSid, twilioAuthToken, twilioFromNumber are not set",
+    ),
+    ("malformed site id", {"netlifySiteId": "my-site"}, "netlifySiteId: 'my-site' is not a Netlify site id"),
+    ("missing site id", {"netlifySiteId": None}, "netlifySiteId: required but not set"),
+    (
+        "malformed account",
+        {"netlifyAccountId": "Sound Factory"},
+        "netlifyAccountId: 'Sound Factory' is not a Netlify team slug",
+    ),
+    (
+        "malformed pinned deploy",
+        {"pinnedDeploy": "last-good"},
+        "pinnedDeploy: 'last-good' is not a Netlify deploy id",
+    ),
+    (
+        "unknown context",
+        {"envContexts": "production,staging"},
+        "envContexts: unknown deploy context 'staging'",
+    ),
+    ("production context missing", {"envContexts": "dev"}, "envContexts: must include production"),
+    (
+        "bad api url",
+        {"netlifyApiUrl": "api.netlify.com"},
+        "netlifyApiUrl: 'api.netlify.com' is not an http(s) URL",
+    ),
+    ("bad supabase url", {"supabaseUrl": "ftp://x"}, "supabaseUrl: 'ftp://x' is not an http(s) URL"),
+    (
+        "bad timeout",
+        {"deployTimeoutSeconds": "5"},
+        "deployTimeoutSeconds: '5' must be a whole number of seconds from 30 to 3600",
+    ),
+    ("non-boolean wait", {"waitForDeploy": "sometimes"}, "waitForDeploy: 'sometimes' is not a boolean"),
+    (
+        "bad twilio sid",
+        {"twilioAccountSid": "123"},
+        "twilioAccountSid: expected 'AC' followed by 32 hex characters",
+    ),
+    ("bad twilio number", {"twilioFromNumber": "555-0123"}, "twilioFromNumber: expected an E.164 number"),
+    (
+        "publishable key as secret key",
+        {"stripeSecretKey": "pk_live_abc"},
+        "stripeSecretKey: expected a Stripe secret key",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"), [(c, e) for _, c, e in BAD_CONFIGS], ids=[n for n, _, _ in BAD_CONFIGS]
+)
+def test_bad_config_names_the_problem(changes: dict[str, str | None], expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_changes(**changes))
+    assert any(expected in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_changes(netlifySiteId="x", USE_SUPABASE_PHONE_OTP="maybe", stripeSecretKey=None))
+    assert len(caught.value.problems) == 3
+    assert str(caught.value).startswith("invalid stack configuration:\n  - ")
