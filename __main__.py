@@ -15,6 +15,10 @@ def raw_config() -> dict[str, str]:
     return {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
 
 
+def secret_config_keys(raw: dict[str, str]) -> list[str]:
+    return [key for key in raw if pulumi.runtime.config.is_config_secret(key)]
+
+
 def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
     if config.app.sms_pepper:
         return pulumi.Output.secret(config.app.sms_pepper)
@@ -26,7 +30,8 @@ def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
 
 def main() -> None:
     try:
-        config = load_stack_config(raw_config())
+        raw = raw_config()
+        config = load_stack_config(raw, secret_config_keys(raw))
     except ConfigError as exc:
         # Raised before any resource is registered: a bad config changes nothing.
         raise pulumi.RunError(str(exc)) from None
@@ -45,6 +50,7 @@ def main() -> None:
     pulumi.export("siteUrl", config.netlify.site_url)
     pulumi.export("publishedDeployId", site.published_deploy_id)
     pulumi.export("lastBuildDeployId", site.build_deploy_id)
+    pulumi.export("unmanagedEnvKeys", site.unmanaged_keys)
     pulumi.export("netlifyApiUrl", config.netlify.api_url)
     pulumi.export("stripeApiUrl", config.stripe_api_url)
     pulumi.export("s3EndpointUrl", config.s3_endpoint_url)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.netlify_build import ProductionBuild
+from components.netlify_env_inventory import EnvInventory
 from components.netlify_env_var import EnvVar
 from components.netlify_publish import PublishedDeploy
 from components.site_env import SCOPES, SiteVariable, fingerprint
@@ -22,6 +23,7 @@ class NetlifySiteArgs:
 class NetlifySite(pulumi.ComponentResource):
     build_deploy_id: pulumi.Output[str]
     published_deploy_id: pulumi.Output[str]
+    unmanaged_keys: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("soundfactory:netlify:Site", name, None, opts)
@@ -65,6 +67,15 @@ class NetlifySite(pulumi.ComponentResource):
             latest_build=build.deploy_id,
             opts=child,
         )
+        inventory = EnvInventory(
+            f"{name}-inventory",
+            api_url=netlify.api_url,
+            account_id=netlify.account_id,
+            site_id=netlify.site_id,
+            declared_keys=[variable.key for variable in args.variables],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+        )
+        self.unmanaged_keys = inventory.unmanaged_keys
         self.build_deploy_id = build.deploy_id
         self.published_deploy_id = published.published_deploy_id
         self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})

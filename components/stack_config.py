@@ -8,7 +8,7 @@ the key, what is wrong, and the fix. Nothing downstream re-validates.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -129,10 +129,23 @@ def _url(key: str, value: str, problems: list[str]) -> str:
     return value.rstrip("/")
 
 
-def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
-    """Validate raw config (`project:key` -> string, as the engine passes it)."""
+def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None = None) -> StackConfig:
+    """Validate raw config (`project:key` -> string, as the engine passes it).
+
+    `secret_keys` lists the keys stored encrypted; when given, a secret setting
+    stored in plain text is refused (it would sit in clear in the stack file).
+    """
     values = _strip_namespace(raw)
     problems: list[str] = []
+
+    if secret_keys is not None:
+        encrypted = set(_strip_namespace({key: "" for key in secret_keys}))
+        for key in sorted(SECRET_KEYS & set(values) - encrypted):
+            if values[key]:
+                problems.append(
+                    f"{key}: stored in plain text but must be a secret "
+                    f"(fix: pulumi config rm {key} && pulumi config set --secret {key})"
+                )
 
     for key in sorted(set(values) - KNOWN_KEYS):
         declared = ", ".join(sorted(FLAG_NAMES))

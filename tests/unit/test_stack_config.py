@@ -147,3 +147,20 @@ def test_all_problems_are_reported_at_once() -> None:
         load_stack_config(with_changes(netlifySiteId="x", USE_SUPABASE_PHONE_OTP="maybe", stripeSecretKey=None))
     assert len(caught.value.problems) == 3
     assert str(caught.value).startswith("invalid stack configuration:\n  - ")
+
+
+def test_a_secret_stored_in_plain_text_is_refused() -> None:
+    secret_keys = [f"soundfactory:{k}" for k in ("supabaseAnonKey", "supabaseServiceRoleKey", "twilioAuthToken")]
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(VALID, secret_keys)
+    assert caught.value.problems == [
+        "stripeSecretKey: stored in plain text but must be a secret "
+        "(fix: pulumi config rm stripeSecretKey && pulumi config set --secret stripeSecretKey)"
+    ]
+
+
+def test_encrypted_secrets_pass() -> None:
+    secret_keys = [
+        f"soundfactory:{k}" for k in ("supabaseAnonKey", "supabaseServiceRoleKey", "twilioAuthToken", "stripeSecretKey")
+    ]
+    assert load_stack_config(VALID, secret_keys).app.stripe_secret_key == "sk_test_abc123"

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -195,12 +196,24 @@ func main() {
 		engineAddress = os.Args[n-1]
 	}
 	cancel := make(chan bool)
+	ctx, stop := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		<-signals
+		select {
+		case <-signals:
+		case <-ctx.Done():
+		}
 		close(cancel)
 	}()
+	// A killed CLI cannot stop us: watch the engine and exit when it is gone,
+	// so no host (and no program it runs) is left behind.
+	if engineAddress != "" {
+		if err := rpcutil.Healthcheck(ctx, engineAddress, 5*time.Second, stop); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-language-python: cannot watch the engine: %v\n", err)
+			os.Exit(1)
+		}
+	}
 
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,

@@ -1,4 +1,4 @@
-"""Drives the real Pulumi engine through the Automation API on a throwaway backend.
+"""Drives the real Pulumi engine (tests and benchmarks) through the Automation API on a throwaway backend.
 
 Each harness gets its own project directory (symlinks to the program and the
 virtualenv plus a copy of Pulumi.yaml), so stack files and state never land in
@@ -7,7 +7,6 @@ the repo, and its own file backend and passphrase.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,9 +16,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT_LINKS = ("__main__.py", "components", ".venv")
-PASSPHRASE = "integration-tests-only"
+REPO = Path(__file__).resolve().parents[1]
+PASSPHRASE = "throwaway-stacks-only"  # noqa: S105 - protects a throwaway backend
 
 
 def tools_dir() -> Path:
@@ -33,12 +31,15 @@ def tools_dir() -> Path:
 
 
 class StackHarness:
-    def __init__(self, root: Path, name: str = "it") -> None:
+    def __init__(self, root: Path, name: str = "it", program: Path | None = None) -> None:
+        """`program`: a directory with its own Pulumi.yaml and __main__.py (default: the real one)."""
         self.project_dir = root / "project"
         self.project_dir.mkdir(parents=True)
-        for link in PROJECT_LINKS:
-            (self.project_dir / link).symlink_to(REPO / link)
-        shutil.copy(REPO / "Pulumi.yaml", self.project_dir / "Pulumi.yaml")
+        source = program or REPO
+        (self.project_dir / "__main__.py").symlink_to(source / "__main__.py")
+        (self.project_dir / "components").symlink_to(REPO / "components")
+        (self.project_dir / ".venv").symlink_to(REPO / ".venv")
+        shutil.copy(source / "Pulumi.yaml", self.project_dir / "Pulumi.yaml")
         backend = root / "state"
         backend.mkdir()
         tools = tools_dir()
@@ -59,15 +60,18 @@ class StackHarness:
         )
 
     def set_config(self, plain: Mapping[str, str], secret: Mapping[str, str] | None = None) -> None:
-        values = {f"soundfactory:{k}": auto.ConfigValue(v) for k, v in plain.items()}
-        values |= {f"soundfactory:{k}": auto.ConfigValue(v, secret=True) for k, v in (secret or {}).items()}
+        project = self.stack.workspace.project_settings().name
+        values = {f"{project}:{k}": auto.ConfigValue(v) for k, v in plain.items()}
+        values |= {f"{project}:{k}": auto.ConfigValue(v, secret=True) for k, v in (secret or {}).items()}
         self.stack.set_all_config(values)
 
     def remove_config(self, *keys: str) -> None:
-        self.stack.remove_all_config([f"soundfactory:{k}" for k in keys])
+        project = self.stack.workspace.project_settings().name
+        self.stack.remove_all_config([f"{project}:{k}" for k in keys])
 
     def export(self) -> str:
-        return json.dumps(self.stack.export_stack().deployment)
+        """`pulumi stack export` as an operator runs it (Automation's own export shows secrets)."""
+        return self.cli("stack", "export").stdout
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the real `pulumi` CLI in the project, as an operator would."""

@@ -1,0 +1,63 @@
+"""Flag flip: `pulumi up` against the direct API path an operator would take by hand.
+
+Both run on the same emulator with the same build time, alternating, so machine
+noise hits both. The direct path is: replace the variable's values, start a
+build, poll until the deploy is ready.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import httpx
+
+from bench.common import bench_emulator
+from local_services.emulator_control import EmulatorControl
+from local_services.sample_stack import PLAIN, SECRETS, TOKEN
+from local_services.stack_harness import StackHarness
+
+CONTEXTS = ("production", "deploy-preview", "branch-deploy", "dev")
+
+
+def direct_flip(emulator: EmulatorControl, value: str) -> float:
+    started = time.perf_counter()
+    with httpx.Client(base_url=emulator.api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as api:
+        body = {
+            "key": "USE_SUPABASE_PHONE_OTP",
+            "scopes": ["builds", "functions", "runtime"],
+            "values": [{"context": c, "value": value} for c in CONTEXTS],
+        }
+        params = {"site_id": emulator.site_id}
+        api.put(f"/accounts/{emulator.account_id}/env/USE_SUPABASE_PHONE_OTP", params=params, json=body)
+        deploy_id = api.post(f"/sites/{emulator.site_id}/builds").raise_for_status().json()["deploy_id"]
+        while api.get(f"/deploys/{deploy_id}").json()["state"] != "ready":
+            time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+def pulumi_flip(stack: StackHarness, value: str) -> float:
+    started = time.perf_counter()
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": value})
+    stack.stack.up(on_output=lambda _: None)
+    return time.perf_counter() - started
+
+
+def run_flag_flip(rounds: int, build_seconds: float) -> None:
+    with bench_emulator(build_seconds) as (emulator, root):
+        stack = StackHarness(root / "pulumi", name="bench")
+        stack.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+        stack.stack.up(on_output=lambda _: None)
+        pulumi_times: list[float] = []
+        direct_times: list[float] = []
+        value = "false"
+        for _ in range(rounds):
+            value = "true" if value == "false" else "false"
+            pulumi_times.append(pulumi_flip(stack, value))
+            value = "true" if value == "false" else "false"
+            direct_times.append(direct_flip(emulator, value))
+        p, d = statistics.median(pulumi_times), statistics.median(direct_times)
+        print(f"flag flip (build {build_seconds:.1f}s, {rounds} rounds each, alternating):")
+        print(f"  pulumi up  median {p:6.2f}s  {[round(t, 2) for t in pulumi_times]}")
+        print(f"  direct API median {d:6.2f}s  {[round(t, 2) for t in direct_times]}")
+        print(f"  ratio pulumi/direct = {p / d:.2f}x (target <= 1.5x); fixed overhead {p - d:.2f}s")

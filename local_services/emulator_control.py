@@ -1,0 +1,97 @@
+"""What a test does to the Netlify emulator: hand edits through its API, faults, logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class EmulatorControl:
+    def __init__(self, api_url: str, site_url: str, site_id: str, account_id: str, token: str) -> None:
+        self.api_url = api_url
+        self.site_url = site_url
+        self.site_id = site_id
+        self.account_id = account_id
+        self.base = api_url.removesuffix("/api/v1")
+        self._api = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        self._control = httpx.Client(base_url=self.base, timeout=10)
+
+    # -- the API, as a person in the Netlify UI would use it ------------------------
+
+    def env(self) -> dict[str, dict[str, Any]]:
+        response = self._api.get(f"/accounts/{self.account_id}/env", params={"site_id": self.site_id})
+        response.raise_for_status()
+        return {var["key"]: var for var in response.json()}
+
+    def set_value_by_hand(self, key: str, context: str, value: str) -> None:
+        response = self._api.patch(
+            f"/accounts/{self.account_id}/env/{key}",
+            params={"site_id": self.site_id},
+            json={"context": context, "value": value},
+        )
+        response.raise_for_status()
+
+    def delete_by_hand(self, key: str) -> None:
+        self._api.delete(f"/accounts/{self.account_id}/env/{key}", params={"site_id": self.site_id}).raise_for_status()
+
+    def add_by_hand(self, key: str, value: str) -> None:
+        body = [{"key": key, "scopes": ["builds", "functions"], "values": [{"context": "all", "value": value}]}]
+        self._api.post(
+            f"/accounts/{self.account_id}/env", params={"site_id": self.site_id}, json=body
+        ).raise_for_status()
+
+    def deploys(self) -> list[dict[str, Any]]:
+        response = self._api.get(f"/sites/{self.site_id}/deploys")
+        response.raise_for_status()
+        deploys: list[dict[str, Any]] = response.json()
+        return deploys
+
+    def site(self) -> dict[str, Any]:
+        response = self._api.get(f"/sites/{self.site_id}")
+        response.raise_for_status()
+        site: dict[str, Any] = response.json()
+        return site
+
+    def build_by_hand(self) -> str:
+        response = self._api.post(f"/sites/{self.site_id}/builds")
+        response.raise_for_status()
+        return str(response.json()["deploy_id"])
+
+    # -- emulator control ---------------------------------------------------------
+
+    def published_env(self) -> dict[str, Any]:
+        response = self._control.get(f"/_emulator/sites/{self.site_id}/published-env")
+        response.raise_for_status()
+        snapshot: dict[str, Any] = response.json()
+        return snapshot
+
+    def requests(self) -> list[dict[str, Any]]:
+        response = self._control.get("/_emulator/requests")
+        response.raise_for_status()
+        log: list[dict[str, Any]] = response.json()
+        return log
+
+    def mutating_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests() if r["method"] in MUTATING]
+
+    def clear_requests(self) -> None:
+        self._control.delete("/_emulator/requests").raise_for_status()
+
+    def inject_faults(self, rate: float, kinds: list[str], seed: int = 7) -> None:
+        body = {"rate": rate, "kinds": kinds, "seed": seed, "retry_after_s": 1, "latency_ms": 50}
+        self._control.put("/_emulator/faults", json=body).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self._control.delete("/_emulator/faults").raise_for_status()
+
+    def configure(self, **settings: Any) -> None:
+        self._control.put("/_emulator/config", json=settings).raise_for_status()
+
+    def site_get(self, path: str) -> httpx.Response:
+        return httpx.get(f"{self.site_url}{path}", timeout=10)
+
+    def site_post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.post(f"{self.site_url}{path}", timeout=10, **kwargs)

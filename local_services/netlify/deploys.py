@@ -1,0 +1,254 @@
+"""Sites, builds and deploys: the part of Netlify that decides what the site serves.
+
+A build snapshots the site's env at the moment it starts (Netlify applies env changes
+only to new deploys), runs for `build_seconds` on a timer, then becomes `ready` (or
+`error`). A ready production deploy is published unless the published deploy is
+locked, which is how a rollback pin holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from local_services.netlify import env_vars
+from local_services.netlify.http_base import HttpError
+from local_services.netlify.state import (
+    BuildRecord,
+    DeployRecord,
+    SiteRecord,
+    SnapshotEntry,
+    StateData,
+    StateStore,
+    new_object_id,
+    new_sha,
+)
+
+DEFAULT_BUILD_SECONDS = 0.3
+DEFAULT_FAIL_MESSAGE = "Build script returned non-zero exit code: 2 (emulated failure)"
+PRODUCTION_BRANCH = "main"
+SEED_TITLE = "Initial deploy (seeded by the emulator)"
+
+
+@dataclass
+class BuildSettings:
+    """Runtime knobs of the control API; not persisted (a restart resets them)."""
+
+    build_seconds: float = DEFAULT_BUILD_SECONDS
+    fail_next_builds: int = 0
+    fail_message: str = DEFAULT_FAIL_MESSAGE
+
+
+def find_site(data: StateData, site_id: str) -> SiteRecord:
+    """Netlify accepts a site's id or its name wherever a site_id goes."""
+    found = data["sites"].get(site_id)
+    if found is None:
+        found = next((site for site in data["sites"].values() if site["name"] == site_id), None)
+    if found is None:
+        raise HttpError(404, f"Site not found: {site_id}")
+    return found
+
+
+def find_deploy(data: StateData, deploy_id: str, site_id: str | None = None) -> DeployRecord:
+    found = data["deploys"].get(deploy_id)
+    if found is None or (site_id is not None and found["site_id"] != site_id):
+        raise HttpError(404, f"Deploy not found: {deploy_id}")
+    return found
+
+
+def published_deploy(data: StateData, site: SiteRecord) -> DeployRecord | None:
+    deploy_id = site["published_deploy_id"]
+    return data["deploys"].get(deploy_id) if deploy_id else None
+
+
+def site_deploys(data: StateData, site_id: str) -> list[DeployRecord]:
+    """Newest first."""
+    deploys = [deploy for deploy in data["deploys"].values() if deploy["site_id"] == site_id]
+    return sorted(deploys, key=lambda deploy: deploy["seq"], reverse=True)
+
+
+class DeployService:
+    def __init__(self, store: StateStore, settings: BuildSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self.settings_lock = threading.Lock()
+        self._timers: dict[str, threading.Timer] = {}
+        self._stopped = False
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def seed_site(self, site_id: str, account_slug: str, name: str | None) -> None:
+        """Create the site with one ready, published deploy, so it has a
+        `published_deploy` from the start, as a real site that was deployed once does."""
+        with self.store.mutate() as data:
+            existing = data["sites"].get(site_id)
+            if existing is not None:
+                if existing["account_slug"] != account_slug:
+                    raise ValueError(
+                        f"the data dir holds site {site_id} under account {existing['account_slug']!r}, "
+                        f"not {account_slug!r}; use another data dir or the same account"
+                    )
+                if name and existing["name"] != name:
+                    existing["name"] = name
+                    existing["updated_at"] = self.store.stamp()
+                return
+            stamp = self.store.stamp()
+            data["sites"][site_id] = {
+                "id": site_id,
+                "name": name or site_id,
+                "account_slug": account_slug,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "published_deploy_id": None,
+            }
+            data["env"][site_id] = {}
+            deploy = self._new_deploy(data, site_id, {}, context="production", branch=PRODUCTION_BRANCH)
+            deploy["title"] = SEED_TITLE
+            deploy["state"] = "ready"
+            deploy["published_at"] = deploy["created_at"]
+            data["sites"][site_id]["published_deploy_id"] = deploy["id"]
+
+    def resume_pending(self) -> None:
+        """Builds that were running when the emulator stopped finish after a restart."""
+        with self.store.read() as data:
+            pending = [deploy["id"] for deploy in data["deploys"].values() if deploy["state"] == "building"]
+        for deploy_id in pending:
+            self._schedule(deploy_id)
+
+    def stop(self) -> None:
+        with self.store.lock:
+            self._stopped = True
+            timers = list(self._timers.values())
+            self._timers.clear()
+        for timer in timers:
+            timer.cancel()
+
+    # -- builds ------------------------------------------------------------------------
+
+    def _new_deploy(
+        self, data: StateData, site_id: str, env: dict[str, SnapshotEntry], *, context: str, branch: str
+    ) -> DeployRecord:
+        stamp = self.store.stamp()
+        build_id = new_object_id()
+        deploy: DeployRecord = {
+            "id": new_object_id(),
+            "site_id": site_id,
+            "build_id": build_id,
+            "seq": self.store.next_seq(),
+            "state": "building",
+            "context": context,
+            "branch": branch,
+            "title": "",
+            "commit_ref": new_sha(),
+            "error_message": None,
+            "pending_error": None,
+            "locked": False,
+            "published_at": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "env": env,
+        }
+        build: BuildRecord = {
+            "id": build_id,
+            "deploy_id": deploy["id"],
+            "site_id": site_id,
+            "sha": deploy["commit_ref"],
+            "created_at": stamp,
+        }
+        data["deploys"][deploy["id"]] = deploy
+        data["builds"][build_id] = build
+        return deploy
+
+    def start_build(self, site_id: str, *, branch: str | None, title: str | None) -> BuildRecord:
+        with self.settings_lock:
+            fail_message = self.settings.fail_message if self.settings.fail_next_builds > 0 else None
+            with self.store.mutate() as data:
+                site = find_site(data, site_id)
+                production = not branch or branch == PRODUCTION_BRANCH
+                context = "production" if production else "branch-deploy"
+                deploy_branch = branch or PRODUCTION_BRANCH
+                env = env_vars.snapshot(data["env"][site["id"]], context, deploy_branch)
+                deploy = self._new_deploy(data, site["id"], env, context=context, branch=deploy_branch)
+                deploy["title"] = title or "Build started through the API"
+                deploy["pending_error"] = fail_message
+                build = data["builds"][deploy["build_id"]]
+            # Consumed only once the build exists, so a refused request does not use it up.
+            if fail_message is not None:
+                self.settings.fail_next_builds -= 1
+        self._schedule(deploy["id"])
+        return build
+
+    def _schedule(self, deploy_id: str) -> None:
+        with self.settings_lock:
+            delay = self.settings.build_seconds
+        with self.store.lock:
+            if self._stopped:
+                return
+            timer = threading.Timer(delay, self._finish, args=(deploy_id,))
+            timer.daemon = True
+            self._timers[deploy_id] = timer
+            timer.start()
+
+    def _finish(self, deploy_id: str) -> None:
+        with self.store.lock:
+            if self._stopped:
+                return
+            self._timers.pop(deploy_id, None)
+            with self.store.mutate() as data:
+                deploy = data["deploys"].get(deploy_id)
+                if deploy is None or deploy["state"] != "building":
+                    return
+                stamp = self.store.stamp()
+                deploy["updated_at"] = stamp
+                if deploy["pending_error"] is not None:
+                    deploy["state"] = "error"
+                    deploy["error_message"] = deploy["pending_error"]
+                    deploy["pending_error"] = None
+                    return
+                deploy["state"] = "ready"
+                if deploy["context"] == "production":
+                    self._auto_publish(data, deploy, stamp)
+
+    def _auto_publish(self, data: StateData, deploy: DeployRecord, stamp: str) -> None:
+        site = data["sites"][deploy["site_id"]]
+        current = published_deploy(data, site)
+        if current is not None and current["locked"]:
+            return
+        # A slow older build must not replace a newer deploy that is already live.
+        if current is not None and current["seq"] > deploy["seq"]:
+            return
+        self._publish(site, deploy, stamp)
+
+    @staticmethod
+    def _publish(site: SiteRecord, deploy: DeployRecord, stamp: str) -> None:
+        site["published_deploy_id"] = deploy["id"]
+        site["updated_at"] = stamp
+        deploy["published_at"] = stamp
+        deploy["updated_at"] = stamp
+
+    # -- rollback ----------------------------------------------------------------------
+
+    def restore(self, site_id: str, deploy_id: str) -> DeployRecord:
+        with self.store.mutate() as data:
+            site = find_site(data, site_id)
+            deploy = find_deploy(data, deploy_id, site["id"])
+            if deploy["state"] != "ready":
+                raise HttpError(422, f"Deploy {deploy_id} is {deploy['state']}, only a ready deploy can be published")
+            current = published_deploy(data, site)
+            stamp = self.store.stamp()
+            if current is not None and current["id"] != deploy["id"] and current["locked"]:
+                # The lock means "stop auto publishing" for the site; it follows the
+                # deploy an operator publishes by hand instead of staying on the old one.
+                current["locked"] = False
+                current["updated_at"] = stamp
+                deploy["locked"] = True
+            self._publish(site, deploy, stamp)
+            return deploy
+
+    def set_locked(self, deploy_id: str, locked: bool) -> DeployRecord:
+        with self.store.mutate() as data:
+            deploy = find_deploy(data, deploy_id)
+            if deploy["locked"] != locked:
+                deploy["locked"] = locked
+                deploy["updated_at"] = self.store.stamp()
+            return deploy

@@ -1,0 +1,229 @@
+"""HTTP plumbing shared by the API and site servers.
+
+Both servers are `ThreadingHTTPServer`s bound to loopback that hand a parsed `Request`
+to an "app" callable and write back its `Response`. An app returns `None` to drop the
+connection without answering (fault injection needs that).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+LOOPBACK = "127.0.0.1"
+# Netlify's own API refuses large JSON bodies too; nothing the emulator accepts is near this.
+MAX_BODY_BYTES = 1 << 20
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+class HttpError(Exception):
+    """A client-visible failure; each app renders it in its own error shape."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Mapping[str, str]  # names lower-cased
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        if not self.body:
+            raise HttpError(400, "request body must be JSON")
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HttpError(400, f"request body is not valid JSON: {exc}") from exc
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(status, body, {"Content-Type": JSON_CONTENT_TYPE, **(headers or {})})
+
+
+def empty_response(status: int = 204) -> Response:
+    return Response(status)
+
+
+App = Callable[[Request], Response | None]
+
+
+def _not_ready(_request: Request) -> Response:
+    return json_response(503, {"code": 503, "message": "emulator is starting"})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 so clients keep connections alive, as they would against Netlify.
+    protocol_version = "HTTP/1.1"
+    server_version = "netlify-emulator"
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive
+    # response would stall on the client's delayed ACK.
+    disable_nagle_algorithm = True
+    sys_version = ""
+    server: AppServer
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_HEAD(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request log of the control API is the record; stderr only on request.
+        if self.server.log_requests:
+            sys.stderr.write(f"{self.server.name}: {format % args}\n")
+
+    def _handle(self) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self._fail_and_close(411, "chunked request bodies are not supported; send Content-Length")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._fail_and_close(400, "Content-Length is not a number")
+            return
+        if length < 0 or length > MAX_BODY_BYTES:
+            self._fail_and_close(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+            return
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=split.path or "/",
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+        )
+        try:
+            response = self.server.app(request)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            response = json_response(500, {"code": 500, "message": "internal emulator error"})
+        if response is None:
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(response)
+
+    def _fail_and_close(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self._write(json_response(status, {"code": status, "message": message}, {"Connection": "close"}))
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        # RFC 9110: no Content-Length (and no body) on 204/304.
+        if response.status not in (204, 304):
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD" and response.status not in (204, 304) and response.body:
+            self.wfile.write(response.body)
+
+
+class AppServer(ThreadingHTTPServer):
+    """Loopback-only server that remembers its open connections, so `stop()` can cut
+    keep-alive connections instead of leaving them served by a stopped emulator."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, name: str, *, log_requests: bool = False) -> None:
+        self.app: App = _not_ready
+        self.name = name
+        self.log_requests = log_requests
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        super().__init__((LOOPBACK, port), _Handler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
+
+
+# -- routing --------------------------------------------------------------------------
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    """`/sites/{site_id}/deploys` -> a regex with one named group per placeholder."""
+    parts = re.split(r"\{(\w+)\}", template)
+    pattern = "".join(f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts))
+    return re.compile(f"^{pattern}$")
+
+
+def match_template(pattern: re.Pattern[str], path: str) -> dict[str, str] | None:
+    normalized = path.rstrip("/") or "/"
+    found = pattern.match(normalized)
+    if found is None:
+        return None
+    return {name: unquote(value) for name, value in found.groupdict().items()}

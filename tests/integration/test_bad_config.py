@@ -1,0 +1,72 @@
+"""Bad configuration fails at preview with a specific message and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from local_services.emulator_control import EmulatorControl
+from local_services.netlify import start_emulator
+from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
+from local_services.stack_harness import StackHarness
+from tests.unit.test_stack_config import BAD_CONFIGS
+
+pytestmark = pytest.mark.integration
+
+# The engine type-checks booleans against Pulumi.yaml before our program runs.
+ENGINE_TYPE_ERRORS = {
+    "USE_SUPABASE_PHONE_OTP": "configuration key 'USE_SUPABASE_PHONE_OTP' must be of type 'boolean'",
+    "PROCESS_COMMISSIONS": "configuration key 'PROCESS_COMMISSIONS' must be of type 'boolean'",
+    "waitForDeploy": "configuration key 'waitForDeploy' must be of type 'boolean'",
+}
+UNKNOWN_DEPLOY = "0123456789abcdef01234567"
+ENGINE_CASES = [
+    ("unknown pinned deploy", {"pinnedDeploy": UNKNOWN_DEPLOY}, f"pinnedDeploy: no deploy {UNKNOWN_DEPLOY} exists"),
+    ("secret in plain text", {"stripeSecretKey": "sk_test_plaintext"}, "stripeSecretKey: stored in plain text"),
+]
+
+
+@pytest.fixture(scope="module")
+def preview_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackHarness, EmulatorControl]]:
+    root: Path = tmp_path_factory.mktemp("bad-config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
+        running = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
+    emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
+    harness = StackHarness(root / "pulumi")
+    try:
+        yield harness, emulator
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [(c, e) for _, c, e in [*BAD_CONFIGS, *ENGINE_CASES]],
+    ids=[n for n, _, _ in [*BAD_CONFIGS, *ENGINE_CASES]],
+)
+def test_bad_config_fails_preview_without_mutating(
+    preview_stack: tuple[StackHarness, EmulatorControl], changes: dict[str, str | None], expected: str
+) -> None:
+    harness, emulator = preview_stack
+    config = {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}
+    secrets = dict(SECRETS)
+    for key, value in changes.items():
+        config.pop(key, None)
+        secrets.pop(key, None)
+        if value is not None:
+            config[key] = value
+    harness.stack.remove_all_config(list(harness.stack.get_all_config()))  # a clean slate for each case
+    harness.set_config(config, secrets)
+    emulator.clear_requests()
+
+    with pytest.raises(auto.CommandError) as failed:
+        harness.stack.preview(on_output=lambda _: None)
+
+    message = str(failed.value)
+    engine_expected = next((msg for key, msg in ENGINE_TYPE_ERRORS.items() if key in changes), None)
+    assert expected in message or (engine_expected is not None and engine_expected in message), message
+    assert emulator.mutating_requests() == []

@@ -1,0 +1,168 @@
+"""Issue 3 acceptance with the real engine: flag flips, rollback pins, drift, faults."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from local_services.emulator_control import EmulatorControl
+from local_services.sample_stack import SECRETS
+from local_services.stack_harness import StackHarness
+
+pytestmark = pytest.mark.integration
+
+
+def quiet(_: str) -> None:
+    return None
+
+
+def changed_resources(stack: StackHarness, **kwargs: Any) -> dict[str, str]:
+    """Preview, returning {resource name: op} for every resource that would change."""
+    changes: dict[str, str] = {}
+
+    def collect(event: auto.EngineEvent) -> None:
+        pre = event.resource_pre_event
+        # The default provider's config is the stack config; the CLI does not show it as a change.
+        if pre is None or pre.metadata.type.startswith("pulumi:providers:"):
+            return
+        if pre.metadata.op not in (auto.OpType.SAME, auto.OpType.READ):
+            changes[pre.metadata.urn.rsplit("::", 1)[-1]] = str(pre.metadata.op.value)
+
+    stack.stack.preview(on_event=collect, on_output=quiet, **kwargs)
+    return changes
+
+
+def wait_for_ready(emulator: EmulatorControl, deploy_id: str) -> None:
+    for _ in range(200):
+        if any(d["id"] == deploy_id and d["state"] == "ready" for d in emulator.deploys()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"deploy {deploy_id} never became ready")
+
+
+def served_deploy(emulator: EmulatorControl) -> str:
+    return emulator.site_get("/").headers["X-Nf-Deploy-Id"]
+
+
+def test_flag_flip_changes_one_value_and_makes_one_deploy(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.stack.up(on_output=quiet)
+    before = emulator.published_env()["env"]
+    deploys_before = len(emulator.deploys())
+    assert emulator.site_post("/.netlify/functions/send-sms", json={"phone": "+12125550100"}).status_code == 200
+
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    changes = changed_resources(stack)
+    # One variable changes; the build it needs and the publish record that follows it are its consequences.
+    assert changes["site-USE_SUPABASE_PHONE_OTP"] == "update"
+    assert changes["site-build"] == "update"
+    assert set(changes) <= {"site-USE_SUPABASE_PHONE_OTP", "site-build", "site-published"}
+
+    stack.stack.up(on_output=quiet)
+    assert len(emulator.deploys()) == deploys_before + 1
+    after = emulator.published_env()["env"]
+    assert after["USE_SUPABASE_PHONE_OTP"] == "true"
+    assert {k: v for k, v in after.items() if k != "USE_SUPABASE_PHONE_OTP"} == {
+        k: v for k, v in before.items() if k != "USE_SUPABASE_PHONE_OTP"
+    }
+    assert emulator.site_post("/.netlify/functions/send-sms", json={"phone": "+12125550100"}).status_code == 409
+    assert stack.outputs()["publishedDeployId"] == emulator.published_env()["deploy_id"]
+
+    # Unchanged values start nothing.
+    stack.stack.up(on_output=quiet)
+    assert len(emulator.deploys()) == deploys_before + 1
+
+
+def test_pin_rolls_back_and_survives_new_builds_then_unpin_publishes_newest(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    stack.stack.up(on_output=quiet)
+    good = stack.outputs()["publishedDeployId"]
+    stack.set_config({"PROCESS_COMMISSIONS": "false"})
+    stack.stack.up(on_output=quiet)
+    bad = stack.outputs()["publishedDeployId"]
+    assert bad != good
+
+    stack.set_config({"pinnedDeploy": good})
+    stack.stack.up(on_output=quiet)
+    assert served_deploy(emulator) == good
+    assert emulator.site()["published_deploy"]["locked"] is True
+    assert stack.outputs()["publishedDeployId"] == good
+
+    newer = emulator.build_by_hand()
+    wait_for_ready(emulator, newer)
+    assert served_deploy(emulator) == good
+
+    # A flag change while pinned is stored in Netlify but deferred until the pin is released.
+    stack.set_config({"PROCESS_COMMISSIONS": "true"})
+    deploys_while_pinned = len(emulator.deploys())
+    stack.stack.up(on_output=quiet)
+    assert len(emulator.deploys()) == deploys_while_pinned
+    assert served_deploy(emulator) == good
+    production = {v["context"]: v["value"] for v in emulator.env()["PROCESS_COMMISSIONS"]["values"]}
+    assert production["production"] == "true"
+
+    stack.remove_config("pinnedDeploy")
+    stack.stack.up(on_output=quiet)
+    newest = max(
+        (d for d in emulator.deploys() if d["state"] == "ready" and d["context"] == "production"),
+        key=lambda d: d["created_at"],
+    )
+    assert newest["id"] not in (good, bad, newer)
+    assert served_deploy(emulator) == newest["id"]
+    assert emulator.site()["published_deploy"]["locked"] is False
+    assert emulator.published_env()["env"]["PROCESS_COMMISSIONS"] == "true"
+    stack.stack.preview(expect_no_changes=True, on_output=quiet)
+
+
+def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.stack.up(on_output=quiet)
+    emulator.set_value_by_hand("SUPABASE_URL", "production", "https://evil.example")
+    emulator.delete_by_hand("PROCESS_COMMISSIONS")
+    emulator.add_by_hand("HAND_MADE_KEY", "keep-me")
+
+    drift = stack.cli("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
+    assert drift.returncode != 0
+    report = drift.stdout + drift.stderr
+    assert "site-SUPABASE_URL" in report
+    assert "site-PROCESS_COMMISSIONS" in report
+    assert "HAND_MADE_KEY" in report
+    for value in SECRETS.values():
+        assert value not in report
+
+    stack.stack.up(refresh=True, on_output=quiet)
+    env = emulator.env()
+    production = {v["context"]: v["value"] for v in env["SUPABASE_URL"]["values"]}
+    assert production["production"] == "https://it.supabase.co"
+    assert "PROCESS_COMMISSIONS" in env
+    assert "HAND_MADE_KEY" in env
+    assert stack.outputs()["unmanagedEnvKeys"] == ["HAND_MADE_KEY"]
+
+
+def test_secret_edited_by_hand_is_detected_by_its_stamp(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.stack.up(on_output=quiet)
+    emulator.set_value_by_hand("STRIPE_SECRET_KEY", "production", "sk_test_swapped_by_hand")
+    changes = changed_resources(stack, refresh=True)
+    assert changes.get("site-STRIPE_SECRET_KEY") == "update"
+    stack.stack.up(refresh=True, on_output=quiet)
+    stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)
+
+
+def test_up_converges_through_faults_without_duplicates(stack: StackHarness, emulator: EmulatorControl) -> None:
+    emulator.inject_faults(0.2, ["429", "500", "502", "503", "drop", "500-after"])
+    stack.stack.up(on_output=quiet)
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    stack.stack.up(on_output=quiet)
+    emulator.clear_faults()
+
+    faulted = [r for r in emulator.requests() if r["status"] in (429, 500, 502, 503, 0)]
+    assert faulted, "the fault injection did not trigger"
+    production_deploys = [d for d in emulator.deploys() if d["context"] == "production"]
+    assert len(production_deploys) == 3  # the seeded one, the first up, the flip
+    env = emulator.env()
+    assert env["USE_SUPABASE_PHONE_OTP"]["values"]
+    assert all(len(var["values"]) == 4 for var in env.values())  # one value per context, none doubled
+    assert emulator.published_env()["env"]["USE_SUPABASE_PHONE_OTP"] == "true"
+    stack.stack.refresh(expect_no_changes=True, on_output=quiet)

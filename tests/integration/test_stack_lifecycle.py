@@ -1,0 +1,61 @@
+"""The real engine runs the program: up, then preview and refresh report nothing, destroy cleans up."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi import automation as auto
+
+from local_services.emulator_control import EmulatorControl
+from local_services.sample_stack import SECRETS
+from local_services.stack_harness import StackHarness
+
+pytestmark = pytest.mark.integration
+
+MANAGED = {
+    "SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER",
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "USE_SUPABASE_PHONE_OTP", "PROCESS_COMMISSIONS",
+}  # fmt: skip
+
+
+def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    up = stack.stack.up(on_output=lambda _: None)
+    assert up.summary.result == "succeeded"
+
+    outputs = stack.outputs()
+    for key in ("siteId", "siteUrl", "publishedDeployId", "netlifyApiUrl", "stripeApiUrl", "s3EndpointUrl"):
+        assert key in outputs, key
+    assert outputs["siteId"] == emulator.site_id
+    assert outputs["netlifyApiUrl"] == emulator.api_url
+    assert outputs["publishedDeployId"] == emulator.site()["published_deploy"]["id"]
+
+    assert set(emulator.env()) >= MANAGED
+    published = emulator.published_env()
+    assert published["deploy_id"] == outputs["publishedDeployId"]
+    assert published["env"]["SUPABASE_URL"] == "https://it.supabase.co"
+    assert published["env"]["USE_SUPABASE_PHONE_OTP"] == "false"
+
+    # Nothing to do right after an up, with or without reading the live state back.
+    stack.stack.preview(expect_no_changes=True, on_output=lambda _: None)
+    stack.stack.refresh(expect_no_changes=True, on_output=lambda _: None)
+    stack.stack.preview(expect_no_changes=True, on_output=lambda _: None)
+
+    exported = stack.export()
+    for name, value in SECRETS.items():
+        assert value not in exported, f"{name} appears in plain text in the stack's state"
+
+    stack.stack.destroy(on_output=lambda _: None)
+    assert not MANAGED & set(emulator.env())
+    deployment = stack.stack.export_stack().deployment or {}
+    assert deployment.get("resources") in (None, [])
+    assert emulator.site()["published_deploy"]["locked"] is False
+
+
+def test_preview_of_a_fresh_stack_changes_nothing(stack: StackHarness, emulator: EmulatorControl) -> None:
+    emulator.clear_requests()
+    preview = stack.stack.preview(on_output=lambda _: None)
+    assert (
+        preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + 5
+    )  # + stack, site, build, publish, inventory
+    assert emulator.mutating_requests() == []
