@@ -6,8 +6,8 @@ import pulumi
 import pulumi.runtime
 
 from components.netlify_site import NetlifySite, NetlifySiteArgs
-from components.site_env import site_variables
-from components.stack_config import ConfigError, StackConfig, load_stack_config
+from components.site_env import site_variables, sms_pepper
+from components.stack_config import ConfigError, load_stack_config
 
 
 def raw_config() -> dict[str, str]:
@@ -17,15 +17,6 @@ def raw_config() -> dict[str, str]:
 
 def secret_config_keys(raw: dict[str, str]) -> list[str]:
     return [key for key in raw if pulumi.runtime.config.is_config_secret(key)]
-
-
-def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
-    if config.app.sms_pepper:
-        return pulumi.Output.secret(config.app.sms_pepper)
-    # Generated once and kept in state, so the pepper (and every hash made with it) stays stable.
-    import pulumi_random
-
-    return pulumi_random.RandomPassword("sms-pepper", length=48, special=False).result
 
 
 def main() -> None:

@@ -47,6 +47,15 @@ def site_variables(config: StackConfig, sms_pepper: pulumi.Input[str]) -> list[S
     return variables
 
 
+def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
+    """The configured pepper, or one generated once and kept in state (so hashes made with it stay valid)."""
+    if config.app.sms_pepper:
+        return pulumi.Output.secret(config.app.sms_pepper)
+    import pulumi_random  # only stacks without a configured pepper need the random provider
+
+    return pulumi_random.RandomPassword("sms-pepper", length=48, special=False).result
+
+
 def fingerprint(values: Mapping[str, str]) -> str:
     """A stable hash of every key and value; changes when any value changes."""
     canonical = json.dumps(sorted(values.items()), separators=(",", ":"))

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! command -v pulumi >/dev/null 2>&1; then
+  echo "demo: pulumi is not on PATH; run 'make demo' (it sets everything up), or 'make setup && source .envrc'." >&2
+  exit 1
+fi
+
 stack=local
 if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
   pulumi stack init "$stack" >/dev/null

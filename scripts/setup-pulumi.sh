@@ -64,7 +64,8 @@ say "a cold build downloads ~300 modules and compiles for several minutes; log: 
 # Stream a heartbeat so a long, quiet compile does not look like a hang.
 start=$SECONDS
 heartbeat() {
-  while sleep 30; do
+  # sleep must not hold our stderr open, or a caller reading it waits out the nap.
+  while sleep 30 </dev/null >/dev/null 2>&1; do
     say "... still building ($((SECONDS - start))s, $(grep -c . "$log" 2>/dev/null || echo 0) log lines)"
   done
 }

@@ -122,6 +122,7 @@ def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarne
     emulator.set_value_by_hand("SUPABASE_URL", "production", "https://evil.example")
     emulator.delete_by_hand("PROCESS_COMMISSIONS")
     emulator.add_by_hand("HAND_MADE_KEY", "keep-me")
+    emulator.set_value_by_hand("TWILIO_FROM_NUMBER", "dev-server", "+12125550999")  # a context nobody declared
 
     drift = stack.cli("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
     assert drift.returncode != 0
@@ -129,6 +130,7 @@ def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarne
     assert "site-SUPABASE_URL" in report
     assert "site-PROCESS_COMMISSIONS" in report
     assert "HAND_MADE_KEY" in report
+    assert "site-TWILIO_FROM_NUMBER" in report
     for value in SECRETS.values():
         assert value not in report
 
@@ -138,6 +140,9 @@ def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarne
     assert production["production"] == "https://it.supabase.co"
     assert "PROCESS_COMMISSIONS" in env
     assert "HAND_MADE_KEY" in env
+    assert {v["context"] for v in env["TWILIO_FROM_NUMBER"]["values"]} == {
+        "production", "deploy-preview", "branch-deploy", "dev"
+    }  # fmt: skip
     assert stack.outputs()["unmanagedEnvKeys"] == ["HAND_MADE_KEY"]
 
 
@@ -166,3 +171,26 @@ def test_up_converges_through_faults_without_duplicates(stack: StackHarness, emu
     assert all(len(var["values"]) == 4 for var in env.values())  # one value per context, none doubled
     assert emulator.published_env()["env"]["USE_SUPABASE_PHONE_OTP"] == "true"
     stack.stack.refresh(expect_no_changes=True, on_output=quiet)
+
+
+def test_failed_build_fails_the_update_and_the_next_up_builds_again(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    stack.stack.up(on_output=quiet)
+    emulator.configure(fail_next_builds=1, fail_message="functions bundling failed: send-sms.js")
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    with pytest.raises(auto.CommandError) as failed:
+        stack.stack.up(on_output=quiet)
+    assert "functions bundling failed: send-sms.js" in str(failed.value)
+    broken = next(d for d in emulator.deploys() if d["state"] == "error")
+
+    # A failed deploy is not something to roll back to: refused at preview.
+    stack.set_config({"pinnedDeploy": broken["id"]})
+    with pytest.raises(auto.CommandError) as refused:
+        stack.stack.preview(on_output=quiet)
+    assert f"pinnedDeploy: deploy {broken['id']} is 'error', not ready" in str(refused.value)
+    stack.remove_config("pinnedDeploy")
+
+    stack.stack.up(on_output=quiet)
+    assert emulator.published_env()["env"]["USE_SUPABASE_PHONE_OTP"] == "true"
+    stack.stack.preview(expect_no_changes=True, on_output=quiet)

@@ -22,6 +22,8 @@ def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
 ) -> None:
     up = stack.stack.up(on_output=lambda _: None)
     assert up.summary.result == "succeeded"
+    for name, value in SECRETS.items():
+        assert value not in up.stdout, f"{name} appears in the output of up"
 
     outputs = stack.outputs()
     for key in ("siteId", "siteUrl", "publishedDeployId", "netlifyApiUrl", "stripeApiUrl", "s3EndpointUrl"):

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from components.netlify_site import NetlifySite, NetlifySiteArgs
-from components.site_env import fingerprint, site_variables
+from components.site_env import fingerprint, site_variables, sms_pepper
 from components.stack_config import load_stack_config
 from tests.unit.test_stack_config import VALID, with_changes
 
@@ -20,6 +20,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(args)
         outputs = dict(args.inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = "generated-pepper-" + "x" * 31
         if args.typ.endswith("netlify:ProductionBuild"):
             outputs["deploy_id"] = "0123456789abcdef01234567"
         return f"{args.name}-id", outputs
@@ -87,3 +89,30 @@ def test_fingerprint_follows_every_value() -> None:
     assert fingerprint(base) == fingerprint(dict(reversed(list(base.items()))))
     assert fingerprint(base) != fingerprint({**base, "SECRET": "t"})
     assert fingerprint(base) != fingerprint({**base, "B": "2"})
+
+
+@pulumi.runtime.test
+def test_configured_pepper_is_used_as_a_secret(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    pepper = pulumi.Output.from_input(sms_pepper(load_stack_config(with_changes(smsPepper="configured"))))
+
+    def check(args: list[Any]) -> None:
+        value, secret = args
+        assert value == "configured"
+        assert secret is True
+        assert not [r for r in mocks.resources if r.typ.startswith("random:")]
+
+    return pulumi.Output.all(pepper, pulumi.Output.from_input(pepper).is_secret()).apply(check)
+
+
+@pulumi.runtime.test
+def test_missing_pepper_is_generated_once_as_a_secret(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    config = load_stack_config(with_changes(smsPepper=None))
+    pepper = pulumi.Output.from_input(sms_pepper(config))
+
+    def check(value: str) -> None:
+        generated = [r for r in mocks.resources if r.typ == "random:index/randomPassword:RandomPassword"]
+        assert [r.name for r in generated] == ["sms-pepper"]
+        assert generated[0].inputs["length"] == 48
+        assert value == "generated-pepper-" + "x" * 31
+
+    return pepper.apply(check)
