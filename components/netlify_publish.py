@@ -3,7 +3,8 @@
 Pinned: restore that deploy (publish it without building) and lock it, so later
 builds do not replace it. Unpinned: unlock and publish the newest ready
 production deploy. A locked published deploy *is* a pin, so `read` reports a
-hand-made rollback or unlock as a change of `pinned_deploy`.
+hand-made rollback or unlock as a change of `pinned_deploy`. When the pin
+changes, `check` fills in `publishes`, so the preview says what the site will serve.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def pin_problem(client: NetlifyClient, site_id: str, deploy_id: str) -> str | No
     return None
 
 
+def describe(deploy: JSON) -> str:
+    details = ", ".join(str(deploy[k]) for k in ("created_at", "title") if deploy.get(k))
+    return f"{deploy['id']} ({details})" if details else str(deploy["id"])
+
+
 def newest_ready_production(client: NetlifyClient, site_id: str) -> JSON | None:
     deploys = client.list_deploys(site_id, production=True, state="ready")
     ready = [d for d in deploys if d.get("state") == "ready" and d.get("context") == "production"]
@@ -52,13 +58,23 @@ class PublishedDeployProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         pinned = news.get("pinned_deploy") or ""
-        # One read, and only when the pin changes: a bad id must fail the preview, not the update.
-        if pinned and pinned != (olds or {}).get("pinned_deploy") and isinstance(news.get("site_id"), str):
-            with netlify_client(news["api_url"]) as client:
+        previous = olds or {}
+        if pinned == previous.get("pinned_deploy", None) or not isinstance(news.get("site_id"), str):
+            return CheckResult({**news, "publishes": previous.get("publishes", "")}, [])
+        # Reads only when the pin changes: a bad id must fail the preview, not the update, and the
+        # preview should say which deploy the site will serve.
+        with netlify_client(news["api_url"]) as client:
+            if pinned:
                 problem = pin_problem(client, news["site_id"], pinned)
-            if problem:
-                return CheckResult(news, [CheckFailure("pinned_deploy", problem)])
-        return CheckResult(news, [])
+                if problem:
+                    return CheckResult(news, [CheckFailure("pinned_deploy", problem)])
+                publishes = f"pinned deploy {describe(client.get_deploy(pinned) or {'id': pinned})}, locked"
+            else:
+                newest = newest_ready_production(client, news["site_id"])
+                publishes = "the newest ready production deploy" + (
+                    f" (now {describe(newest)}; a build started by this update would come after it)" if newest else ""
+                )
+        return CheckResult({**news, "publishes": publishes}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if olds.get("site_id") != news.get("site_id") or olds.get("api_url") != news.get("api_url"):
@@ -106,7 +122,9 @@ class PublishedDeployProvider(ResourceProvider):
         with netlify_client(props["api_url"]) as client:
             published = client.get_site(props["site_id"]).get("published_deploy") or {}
         observed_pin = published.get("id", "") if published.get("locked") else ""
-        inputs = {k: props.get(k) for k in ("api_url", "site_id", "latest_build")} | {"pinned_deploy": observed_pin}
+        inputs = {k: props.get(k) for k in ("api_url", "site_id", "latest_build", "publishes")} | {
+            "pinned_deploy": observed_pin
+        }
         outs = inputs | {
             "published_deploy_id": published.get("id", ""),
             "locked": bool(published.get("locked")),
@@ -136,6 +154,7 @@ class PublishedDeploy(Resource, module="netlify", name="PublishedDeploy"):
                 "site_id": site_id,
                 "pinned_deploy": pinned_deploy or "",
                 "latest_build": latest_build,
+                "publishes": None,
                 "published_deploy_id": None,
                 "locked": None,
             },

@@ -86,6 +86,8 @@ def test_pin_rolls_back_and_survives_new_builds_then_unpin_publishes_newest(
     assert bad != good
 
     stack.set_config({"pinnedDeploy": good})
+    preview = stack.cli("preview", "--diff").stdout
+    assert f'"pinned deploy {good} (' in preview
     stack.stack.up(on_output=quiet)
     assert served_deploy(emulator) == good
     assert emulator.site()["published_deploy"]["locked"] is True
@@ -105,6 +107,7 @@ def test_pin_rolls_back_and_survives_new_builds_then_unpin_publishes_newest(
     assert production["production"] == "true"
 
     stack.remove_config("pinnedDeploy")
+    assert '"the newest ready production deploy (now ' in stack.cli("preview", "--diff").stdout
     stack.stack.up(on_output=quiet)
     newest = max(
         (d for d in emulator.deploys() if d["state"] == "ready" and d["context"] == "production"),
