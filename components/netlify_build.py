@@ -42,37 +42,50 @@ def _parse_time(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def _find_build_started_since(client: NetlifyClient, site_id: str, since: float) -> JSON | None:
-    """A production deploy created at or after `since`: the build an ambiguous POST started."""
-    for deploy in client.list_deploys(site_id, production=True):
-        created = deploy.get("created_at")
-        if created and _parse_time(created) >= since - 1.0:
-            return deploy
-    return None
+FAILED_STATES = frozenset({"error", "rejected"})
 
 
-def start_build_once(client: NetlifyClient, site_id: str) -> str:
-    """Start one build and return its deploy id, never two.
+def _newest_env_change(client: NetlifyClient, account_id: str, site_id: str) -> float:
+    stamps = [var.get("updated_at") for var in client.list_env(account_id, site_id)]
+    return max((_parse_time(stamp) for stamp in stamps if stamp), default=0.0)
 
-    POST /builds is not idempotent, so it is not blindly retried: after a failure
-    that may have reached the server (5xx, timeout, dropped connection) we look
-    for a deploy created since the first attempt and adopt it.
+
+def _build_with_current_env(client: NetlifyClient, site_id: str, env_changed_at: float) -> JSON | None:
+    """A production deploy started after the last env change: it already carries the current env."""
+    candidates = [
+        deploy
+        for deploy in client.list_deploys(site_id, production=True)
+        if deploy.get("context") == "production"
+        and deploy.get("state") not in FAILED_STATES
+        and deploy.get("created_at")
+        and _parse_time(deploy["created_at"]) >= env_changed_at
+    ]
+    return max(candidates, key=lambda d: str(d["created_at"]), default=None)
+
+
+def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
+    """The deploy id of a production build carrying the current env; starts one only if none does.
+
+    POST /builds is not idempotent, so we look before we create, and look again after any
+    failure that may have reached the server (5xx, timeout, dropped connection): an `up`
+    that was killed mid-way, an answer lost on the wire, or a build someone started by
+    hand after the last env change is adopted instead of duplicated. The times compared
+    are all Netlify's own, so the local clock does not matter.
     """
-    since = time.time()
+    env_changed_at = _newest_env_change(client, account_id, site_id)
     last: Exception | None = None
     for attempt in range(START_ATTEMPTS):
+        existing = _build_with_current_env(client, site_id, env_changed_at)
+        if existing is not None:
+            return str(existing["id"])
         try:
-            build = client.start_build(site_id)
-            return str(build["deploy_id"])
+            return str(client.start_build(site_id)["deploy_id"])
         except NetlifyApiError as exc:
             if exc.status != 429 and exc.status < 500:
                 raise
             last = exc
         except Exception as exc:  # transport errors: the request may have been processed
             last = exc
-        adopted = _find_build_started_since(client, site_id, since)
-        if adopted is not None:
-            return str(adopted["id"])
         time.sleep(min(2.0 * (attempt + 1), 10.0))
     raise BuildFailed(f"could not start a build of site {site_id}: {last}") from last
 
@@ -103,7 +116,7 @@ class ProductionBuildProvider(ResourceProvider):
         remember_token(req)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("site_id") != news.get("site_id") or olds.get("api_url") != news.get("api_url"):
+        if any(olds.get(k) != news.get(k) for k in ("site_id", "api_url", "account_id")):
             return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)
         changed = [k for k in ("fingerprint", "pinned") if olds.get(k) != news.get(k)]
         # Unpinning with env changes made while pinned needs the build that was held back.
@@ -125,7 +138,7 @@ class ProductionBuildProvider(ResourceProvider):
                 outs["deploy_id"] = olds.get("deploy_id", "")
                 outs["built_fingerprint"] = props["fingerprint"]
                 return outs
-            deploy_id = start_build_once(client, props["site_id"])
+            deploy_id = ensure_build(client, props["account_id"], props["site_id"])
             if props.get("wait", True):
                 wait_until_ready(client, deploy_id, float(props.get("timeout_s", 900)))
         outs["deploy_id"] = deploy_id
@@ -157,6 +170,7 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
         resource_name: str,
         *,
         api_url: pulumi.Input[str],
+        account_id: pulumi.Input[str],
         site_id: pulumi.Input[str],
         fingerprint: pulumi.Input[str],
         pinned: bool,
@@ -169,6 +183,7 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
             resource_name,
             {
                 "api_url": api_url,
+                "account_id": account_id,
                 "site_id": site_id,
                 "fingerprint": fingerprint,
                 "pinned": pinned,

@@ -52,6 +52,7 @@ class NetlifySite(pulumi.ComponentResource):
         build = ProductionBuild(
             f"{name}-build",
             api_url=netlify.api_url,
+            account_id=netlify.account_id,
             site_id=netlify.site_id,
             fingerprint=values,
             pinned=netlify.pinned_deploy is not None,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from typing import Any
 
@@ -10,7 +13,7 @@ from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import SECRETS
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, tools_dir
 
 pytestmark = pytest.mark.integration
 
@@ -195,5 +198,36 @@ def test_failed_build_fails_the_update_and_the_next_up_builds_again(
     stack.remove_config("pinnedDeploy")
 
     stack.stack.up(on_output=quiet)
+    assert emulator.published_env()["env"]["USE_SUPABASE_PHONE_OTP"] == "true"
+    stack.stack.preview(expect_no_changes=True, on_output=quiet)
+
+
+def test_a_killed_up_loses_nothing_and_duplicates_nothing(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.stack.up(on_output=quiet)
+    deploys_before = len(emulator.deploys())
+    emulator.configure(build_seconds=3.0)
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+
+    # The operator's `pulumi up` dies (SIGKILL, no clean-up) while the build it started is running.
+    with subprocess.Popen(
+        [str(tools_dir() / "bin" / "pulumi"), "up", "--yes", "--skip-preview", "--stack", stack.stack.name],
+        cwd=stack.project_dir,
+        env={**os.environ, **stack.env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as killed:
+        for _ in range(600):
+            if len(emulator.deploys()) > deploys_before:
+                break
+            time.sleep(0.05)
+        os.killpg(killed.pid, signal.SIGKILL)
+    assert len(emulator.deploys()) == deploys_before + 1
+
+    # The documented recovery: release the backend's lock, then run the same up again.
+    stack.cli("cancel", "--yes")
+    recovered = stack.cli("up", "--yes", "--skip-preview")
+    assert "pending operations" in recovered.stdout + recovered.stderr
+    assert len(emulator.deploys()) == deploys_before + 1, "the interrupted build was started again"
     assert emulator.published_env()["env"]["USE_SUPABASE_PHONE_OTP"] == "true"
     stack.stack.preview(expect_no_changes=True, on_output=quiet)
