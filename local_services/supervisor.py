@@ -28,14 +28,15 @@ class Service:
     argv: list[str]
     health_url: str
     env: dict[str, str]
+    run_dir: Path = RUN_DIR
 
     @property
     def pid_file(self) -> Path:
-        return RUN_DIR / f"{self.name}.pid"
+        return self.run_dir / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
-        return RUN_DIR / f"{self.name}.log"
+        return self.run_dir / f"{self.name}.log"
 
 
 def healthy(url: str) -> bool:
@@ -58,7 +59,7 @@ def start(service: Service, *, timeout_s: float = 30.0, say: Callable[[str], Non
     if healthy(service.health_url):
         say(f"{service.name}: already running ({service.health_url})")
         return
-    RUN_DIR.mkdir(exist_ok=True)
+    service.run_dir.mkdir(parents=True, exist_ok=True)
     with service.log_file.open("ab") as log:
         process = subprocess.Popen(
             service.argv,
