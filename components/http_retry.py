@@ -63,11 +63,14 @@ def send_with_retry(
     *,
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[str], None] | None = None,
+    only_rate_limits: bool = False,
 ) -> httpx.Response:
     """Call `send` until it returns a non-retryable response or the attempts run out.
 
     Only for requests that are safe to repeat: reads, PUT/PATCH/DELETE, and creates
-    whose caller turns "already exists" into success.
+    whose caller turns "already exists" into success. `only_rate_limits` is for
+    requests that are not: a 429 was certainly not processed, so only it is retried,
+    and 5xx or transport errors go back to the caller, who must look before retrying.
     """
     jitter = tenacity.wait_random_exponential(multiplier=policy.base_delay_s, max=policy.max_delay_s)
 
@@ -102,7 +105,9 @@ def send_with_retry(
         stop=tenacity.stop_after_attempt(policy.attempts),
         wait=wait,
         retry=(
-            tenacity.retry_if_exception_type((httpx.TimeoutException, httpx.TransportError))
+            tenacity.retry_if_result(lambda response: response.status_code == 429)
+            if only_rate_limits
+            else tenacity.retry_if_exception_type((httpx.TimeoutException, httpx.TransportError))
             | tenacity.retry_if_result(_is_retryable)
         ),
         sleep=sleep,

@@ -62,12 +62,18 @@ class NetlifyClient:
     # -- plumbing -----------------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        only_rate_limits: bool = False,
     ) -> httpx.Response:
         def send() -> httpx.Response:
             return self._http.request(method, path, params=params, json=json)
 
-        return send_with_retry(send, self._policy, on_retry=self._on_retry)
+        return send_with_retry(send, self._policy, on_retry=self._on_retry, only_rate_limits=only_rate_limits)
 
     def _ok(self, response: httpx.Response) -> Any:
         if response.status_code >= 400:
@@ -114,9 +120,9 @@ class NetlifyClient:
         return cast(JSON, self._ok(self._request("GET", f"/sites/{site_id}")))
 
     def start_build(self, site_id: str) -> JSON:
-        """POST a build once, without retrying: a retry after an ambiguous failure could
-        start a second deploy. Callers look for the build before trying again."""
-        response = self._http.post(f"/sites/{site_id}/builds")
+        """POST a build. Only 429s are retried here (Netlify allows 3 API deploys a minute):
+        after a 5xx or a lost answer a build may exist, so callers look before trying again."""
+        response = self._request("POST", f"/sites/{site_id}/builds", only_rate_limits=True)
         return cast(JSON, self._ok(response))
 
     def get_deploy(self, deploy_id: str) -> JSON | None:

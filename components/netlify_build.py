@@ -30,7 +30,10 @@ from pulumi.dynamic import (
 from components.netlify_api import JSON, NetlifyApiError, NetlifyClient
 from components.provider_support import netlify_client, remember_token
 
-POLL_INTERVAL_S = 0.5
+# Polls start fast (small sites build in seconds) and slow down, to stay far below
+# Netlify's 500 requests a minute during long builds.
+FIRST_POLL_S = 0.5
+MAX_POLL_S = 2.0
 START_ATTEMPTS = 5
 
 
@@ -92,6 +95,7 @@ def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
 
 def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) -> JSON:
     deadline = time.monotonic() + timeout_s
+    interval = FIRST_POLL_S
     while True:
         deploy = client.get_deploy(deploy_id)
         if deploy is None:
@@ -108,7 +112,8 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
                 f"deploy {deploy_id} was still '{state}' after {timeout_s:.0f}s; "
                 "it may still finish: check the Netlify deploy log, then run `pulumi refresh`"
             )
-        time.sleep(POLL_INTERVAL_S)
+        time.sleep(interval)
+        interval = min(MAX_POLL_S, interval * 1.5)
 
 
 class ProductionBuildProvider(ResourceProvider):

@@ -13,6 +13,14 @@ from components.netlify_publish import PublishedDeploy
 from components.site_env import SCOPES, SiteVariable, fingerprint
 from components.stack_config import NetlifyConfig
 
+READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a deploy context, not a password
+
+
+def contexts_for(variable: SiteVariable, contexts: tuple[str, ...]) -> list[str]:
+    """Netlify keeps a secret's `dev` value readable (for local development), so a secret
+    never gets one: production credentials must not be readable through the API or CLI."""
+    return [context for context in contexts if not (variable.secret and context == READABLE_SECRET_CONTEXT)]
+
 
 @dataclass
 class NetlifySiteArgs:
@@ -37,7 +45,7 @@ class NetlifySite(pulumi.ComponentResource):
                 account_id=netlify.account_id,
                 site_id=netlify.site_id,
                 key=variable.key,
-                values={context: variable.value for context in netlify.env_contexts},
+                values={context: variable.value for context in contexts_for(variable, netlify.env_contexts)},
                 is_secret=variable.secret,
                 scopes=list(SCOPES),
                 opts=child,

@@ -78,3 +78,19 @@ def test_retries_are_reported() -> None:
     script = Script(response(429, {"Retry-After": "0"}), response(200))
     send_with_retry(script, RetryPolicy(), sleep=lambda _: None, on_retry=notes.append)
     assert notes == ["HTTP 429; retrying in 0.0s (attempt 2/8)"]
+
+
+def test_non_idempotent_requests_retry_only_rate_limits() -> None:
+    sleeps: list[float] = []
+    limited = Script(response(429, {"Retry-After": "2"}), response(200))
+    assert send_with_retry(limited, RetryPolicy(), sleep=sleeps.append, only_rate_limits=True).status_code == 200
+    assert sleeps == [2.0]
+
+    ambiguous = Script(response(502), response(200))
+    assert send_with_retry(ambiguous, RetryPolicy(), sleep=sleeps.append, only_rate_limits=True).status_code == 502
+    assert ambiguous.calls == 1
+
+    dropped = Script(httpx.RemoteProtocolError("closed", request=REQUEST), response(200))
+    with pytest.raises(httpx.RemoteProtocolError):
+        send_with_retry(dropped, RetryPolicy(), sleep=sleeps.append, only_rate_limits=True)
+    assert dropped.calls == 1

@@ -13,6 +13,10 @@ from components.stack_config import load_stack_config
 from tests.unit.test_stack_config import VALID, with_changes
 
 
+# How the SDK marks a secret value when it serialises resource inputs.
+SECRET_SIG, SECRET_MARK = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
@@ -62,6 +66,10 @@ def test_custom_sms_site_manages_every_required_variable(mocks: RecordingMocks) 
         }  # fmt: skip
         flag = env_vars["USE_SUPABASE_PHONE_OTP"].inputs
         assert flag["values"] == {c: "false" for c in ("production", "deploy-preview", "branch-deploy", "dev")}
+        for key in secrets:  # a secret's dev value would be readable through the API
+            values = env_vars[key].inputs["values"]
+            assert values.get(SECRET_SIG) == SECRET_MARK, f"{key} values are not a secret"
+            assert set(values["value"]) == {"production", "deploy-preview", "branch-deploy"}, key
         assert env_vars["SUPABASE_URL"].name == "site-SUPABASE_URL"
         builds = [r for r in mocks.resources if r.typ.endswith("netlify:ProductionBuild")]
         assert len(builds) == 1
