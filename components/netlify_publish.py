@@ -24,8 +24,11 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.http_retry import RetryPolicy
 from components.netlify_api import JSON, NetlifyClient
 from components.provider_support import netlify_client, remember_token
+
+QUICK = RetryPolicy(attempts=2, max_delay_s=1.0)
 
 
 def pin_problem(client: NetlifyClient, site_id: str, deploy_id: str) -> str | None:
@@ -63,17 +66,22 @@ class PublishedDeployProvider(ResourceProvider):
             return CheckResult({**news, "publishes": previous.get("publishes", "")}, [])
         # Reads only when the pin changes: a bad id must fail the preview, not the update, and the
         # preview should say which deploy the site will serve.
-        with netlify_client(news["api_url"]) as client:
-            if pinned:
+        if pinned:
+            with netlify_client(news["api_url"]) as client:
                 problem = pin_problem(client, news["site_id"], pinned)
                 if problem:
                     return CheckResult(news, [CheckFailure("pinned_deploy", problem)])
                 publishes = f"pinned deploy {describe(client.get_deploy(pinned) or {'id': pinned})}, locked"
-            else:
-                newest = newest_ready_production(client, news["site_id"])
-                publishes = "the newest ready production deploy" + (
-                    f" (now {describe(newest)}; a build started by this update would come after it)" if newest else ""
-                )
+        else:
+            publishes = "the newest ready production deploy"
+            try:
+                # Informational only: an unreachable API must not fail a preview that changes nothing there.
+                with netlify_client(news["api_url"], QUICK) as client:
+                    newest = newest_ready_production(client, news["site_id"])
+                if newest:
+                    publishes += f" (now {describe(newest)}; a build started by this update would come after it)"
+            except Exception:  # noqa: S110 - the generic description stands
+                pass
         return CheckResult({**news, "publishes": publishes}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

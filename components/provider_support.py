@@ -11,6 +11,7 @@ import os
 
 from pulumi.dynamic import ConfigureRequest
 
+from components.http_retry import RetryPolicy
 from components.netlify_api import TOKEN_ENV, NetlifyClient
 
 _tokens: dict[str, str] = {}
@@ -23,6 +24,6 @@ def remember_token(req: ConfigureRequest) -> None:
         _tokens["netlify"] = token
 
 
-def netlify_client(api_url: str) -> NetlifyClient:
+def netlify_client(api_url: str, policy: RetryPolicy | None = None) -> NetlifyClient:
     token = _tokens.get("netlify") or os.environ.get(TOKEN_ENV, "")
-    return NetlifyClient(api_url, token)
+    return NetlifyClient(api_url, token, policy=policy)
