@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
-from local_services.sample_stack import SECRETS
+from local_services.sample_stack import PLAIN, SECRETS
 from local_services.stack_harness import StackHarness
 
 pytestmark = pytest.mark.integration
@@ -61,3 +63,11 @@ def test_preview_of_a_fresh_stack_changes_nothing(stack: StackHarness, emulator:
         preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + 5
     )  # + stack, site, build, publish, inventory
     assert emulator.mutating_requests() == []
+
+
+def test_preview_of_a_fresh_stack_needs_no_reachable_api(tmp_path: Path) -> None:
+    closed = "http://127.0.0.1:9/api/v1"  # the discard port: nothing listens there
+    harness = StackHarness(tmp_path / "pulumi")
+    harness.set_config({**PLAIN, "netlifyApiUrl": closed, "siteUrl": "http://127.0.0.1:9"}, SECRETS)
+    preview = harness.stack.preview(on_output=lambda _: None)
+    assert preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + 5

@@ -12,7 +12,6 @@ from components.site_env import fingerprint, site_variables, sms_pepper
 from components.stack_config import load_stack_config
 from tests.unit.test_stack_config import VALID, with_changes
 
-
 # How the SDK marks a secret value when it serialises resource inputs.
 SECRET_SIG, SECRET_MARK = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 
