@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from components.stack_config import ConfigError, load_stack_config
+
+REPO = Path(__file__).resolve().parents[2]
 
 VALID: dict[str, str] = {
     "soundfactory:netlifyAccountId": "soundfactory-test",
@@ -164,3 +169,11 @@ def test_encrypted_secrets_pass() -> None:
         f"soundfactory:{k}" for k in ("supabaseAnonKey", "supabaseServiceRoleKey", "twilioAuthToken", "stripeSecretKey")
     ]
     assert load_stack_config(VALID, secret_keys).app.stripe_secret_key == "sk_test_abc123"
+
+
+def test_committed_prod_config_names_what_the_operator_must_still_set() -> None:
+    committed = yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text())["config"]
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({key: str(value) for key, value in committed.items()})
+    missing = {problem.split(":")[0] for problem in caught.value.problems}
+    assert {"netlifyAccountId", "netlifySiteId", "supabaseUrl", "supabaseAnonKey", "stripeSecretKey"} <= missing
