@@ -212,7 +212,15 @@ def test_a_killed_up_loses_nothing_and_duplicates_nothing(stack: StackHarness, e
 
     # The operator's `pulumi up` dies (SIGKILL, no clean-up) while the build it started is running.
     with subprocess.Popen(
-        [str(tools_dir() / "bin" / "pulumi"), "up", "--yes", "--skip-preview", "--stack", stack.stack.name],
+        [
+            str(tools_dir() / "bin" / "pulumi"),
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+            "--stack",
+            stack.stack.name,
+        ],
         cwd=stack.project_dir,
         env={**os.environ, **stack.env},
         start_new_session=True,
