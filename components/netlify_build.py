@@ -18,17 +18,15 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from components.netlify_api import JSON, NetlifyApiError, NetlifyClient
-from components.provider_support import netlify_client, remember_token
+from components.provider_support import NetlifyProvider, netlify_client
 
 # Polls start fast (small sites build in seconds) and slow down, to stay far below
 # Netlify's 500 requests a minute during long builds.
@@ -116,10 +114,7 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
         interval = min(MAX_POLL_S, interval * 1.5)
 
 
-class ProductionBuildProvider(ResourceProvider):
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_token(req)
-
+class ProductionBuildProvider(NetlifyProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if any(olds.get(k) != news.get(k) for k in ("site_id", "api_url", "account_id")):
             return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)

@@ -12,16 +12,14 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
-from components.provider_support import netlify_client, remember_token
+from components.provider_support import NetlifyProvider, netlify_client
 
 
 def _unmanaged(props: dict[str, Any]) -> list[str]:
@@ -30,10 +28,7 @@ def _unmanaged(props: dict[str, Any]) -> list[str]:
     return sorted(remote - set(props["declared_keys"]))
 
 
-class EnvInventoryProvider(ResourceProvider):
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_token(req)
-
+class EnvInventoryProvider(NetlifyProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # Hand-made keys are reported, never acted on, so they alone never make a diff.
         keys = ("api_url", "account_id", "site_id", "declared_keys")

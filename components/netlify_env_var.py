@@ -17,17 +17,15 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from components.netlify_api import JSON, NetlifyApiError
-from components.provider_support import netlify_client, remember_token
+from components.provider_support import NetlifyProvider, netlify_client
 
 SCOPES = ("builds", "functions", "runtime", "post-processing")
 CHANGED_MARKER = "<changed outside Pulumi at {stamp}>"
@@ -74,10 +72,7 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS) if k in props}
 
 
-class EnvVarProvider(ResourceProvider):
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_token(req)
-
+class EnvVarProvider(NetlifyProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [
             CheckFailure("scopes", f"unknown scope {scope!r}; allowed: {', '.join(SCOPES)}")

@@ -15,18 +15,16 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from components.http_retry import RetryPolicy
 from components.netlify_api import JSON, NetlifyClient
-from components.provider_support import netlify_client, remember_token
+from components.provider_support import NetlifyProvider, netlify_client
 
 QUICK = RetryPolicy(attempts=2, max_delay_s=1.0)
 
@@ -55,10 +53,7 @@ def newest_ready_production(client: NetlifyClient, site_id: str) -> JSON | None:
     return max(ready, key=lambda d: str(d.get("created_at", "")), default=None)
 
 
-class PublishedDeployProvider(ResourceProvider):
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_token(req)
-
+class PublishedDeployProvider(NetlifyProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         pinned = news.get("pinned_deploy") or ""
         previous = olds or {}

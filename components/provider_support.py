@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from components.http_retry import RetryPolicy
 from components.netlify_api import TOKEN_ENV, NetlifyClient
@@ -27,3 +27,10 @@ def remember_token(req: ConfigureRequest) -> None:
 def netlify_client(api_url: str, policy: RetryPolicy | None = None) -> NetlifyClient:
     token = _tokens.get("netlify") or os.environ.get(TOKEN_ENV, "")
     return NetlifyClient(api_url, token, policy=policy)
+
+
+class NetlifyProvider(ResourceProvider):
+    """Base of the Netlify dynamic providers: the token comes from stack config at configure time."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        remember_token(req)
