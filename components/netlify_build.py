@@ -192,5 +192,8 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
                 "deploy_id": None,
                 "built_fingerprint": None,
             },
-            opts,
+            # Hashes over secret values stay encrypted in state like the values themselves.
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=["fingerprint", "built_fingerprint"])
+            ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
     exported = stack.export()
     for name, value in SECRETS.items():
         assert value not in exported, f"{name} appears in plain text in the stack's state"
+    build = next(r for r in json.loads(exported)["deployment"]["resources"] if r["urn"].endswith("::site-build"))
+    for key in ("fingerprint", "built_fingerprint"):
+        assert "ciphertext" in build["outputs"][key], f"{key} (a hash over secrets) is stored in plain text"
 
     stack.stack.destroy(on_output=lambda _: None)
     assert not MANAGED & set(emulator.env())
