@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi.runtime
 
-from components.netlify_site import NetlifySite, NetlifySiteArgs
-from components.site_env import site_variables, sms_pepper
+from components.netlify.site import NetlifySite, NetlifySiteArgs
+from components.netlify.variables import site_variables, sms_pepper
 from components.stack_config import ConfigError, load_stack_config
 
 

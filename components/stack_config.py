@@ -7,43 +7,33 @@ the key, what is wrong, and the fix. Nothing downstream re-validates.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from urllib.parse import urlparse
+from dataclasses import dataclass, field
 
 from components.feature_flags import FLAG_NAMES, FLAGS
+from components.netlify import config as netlify_config
+from components.netlify.config import NetlifyConfig, parse_bool, parse_url
 
 PROJECT = "soundfactory"
-BOOLEAN_WORDS = {"true": True, "false": False}
-DEPLOY_CONTEXTS = ("production", "deploy-preview", "branch-deploy", "dev")
-_SITE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_DEPLOY_ID = re.compile(r"^[0-9a-f]{24}$")
-_ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Namespaces whose keys the engine itself reads; every other key must be ours.
+ENGINE_NAMESPACES = frozenset({"pulumi"})
 
 # Keys this program reads. Anything else under `soundfactory:` is a typo or a flag
 # nobody declared, and is refused rather than silently ignored.
-PLAIN_KEYS = frozenset(
+PLAIN_KEYS = netlify_config.PLAIN_KEYS | frozenset(
     {
-        "netlifyAccountId",
-        "netlifySiteId",
-        "netlifyApiUrl",
-        "siteUrl",
         "supabaseUrl",
         "twilioAccountSid",
         "twilioFromNumber",
-        "pinnedDeploy",
-        "envContexts",
-        "waitForDeploy",
-        "deployTimeoutSeconds",
         "stripeApiUrl",
         "s3EndpointUrl",
         "backupBucket",
     }
 )
-SECRET_KEYS = frozenset(
+SECRET_KEYS = netlify_config.SECRET_KEYS | frozenset(
     {
-        "netlifyToken",
         "supabaseAnonKey",
         "supabaseServiceRoleKey",
         "stripeSecretKey",
@@ -70,18 +60,6 @@ class TwilioConfig:
 
 
 @dataclass(frozen=True)
-class NetlifyConfig:
-    account_id: str
-    site_id: str
-    api_url: str
-    site_url: str
-    env_contexts: tuple[str, ...]
-    wait_for_deploy: bool
-    deploy_timeout_s: int
-    pinned_deploy: str | None
-
-
-@dataclass(frozen=True)
 class AppSecrets:
     """Values the site's functions read. Secret ones stay Pulumi secrets downstream."""
 
@@ -101,32 +79,53 @@ class StackConfig:
     stripe_api_url: str
     s3_endpoint_url: str
     backup_bucket: str
+    # Every key the operator stored encrypted (`pulumi config set --secret`), without
+    # namespace: such a value stays secret end to end, whatever the key.
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+
+    def is_secret(self, key: str) -> bool:
+        return key in SECRET_KEYS or key in self.secret_keys
 
 
-def _strip_namespace(raw: Mapping[str, str]) -> dict[str, str]:
+def _split(raw: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Our values by bare key, and every key of a namespace nothing here reads."""
     values: dict[str, str] = {}
+    foreign: list[str] = []
     for key, value in raw.items():
         namespace, _, name = key.partition(":")
         if namespace == PROJECT:
             values[name] = value
-    return values
+        elif namespace not in ENGINE_NAMESPACES:
+            foreign.append(key)
+    return values, sorted(foreign)
 
 
-def _parse_bool(key: str, value: str, problems: list[str]) -> bool:
-    word = value.strip().lower()
-    if word not in BOOLEAN_WORDS:
+def _closest(name: str) -> str:
+    by_case = {known.lower(): known for known in KNOWN_KEYS}
+    if name.lower() in by_case:
+        return by_case[name.lower()]
+    matches = difflib.get_close_matches(name, sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+    return matches[0] if matches else ""
+
+
+def _unknown_key_problems(values: Mapping[str, str], foreign: list[str]) -> list[str]:
+    problems: list[str] = []
+    for key in foreign:
+        name = key.partition(":")[2]
+        suggestion = _closest(name)
+        hint = f"; did you mean {PROJECT}:{suggestion}?" if suggestion else ""
         problems.append(
-            f"{key}: {value!r} is not a boolean; allowed values: true, false (fix: pulumi config set {key} true|false)"
+            f"{key}: no part of this program reads the namespace {key.partition(':')[0]!r}{hint} "
+            f"(fix: pulumi config rm {key}" + (f" && pulumi config set {suggestion} <value>)" if suggestion else ")")
         )
-        return False
-    return BOOLEAN_WORDS[word]
-
-
-def _url(key: str, value: str, problems: list[str]) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        problems.append(f"{key}: {value!r} is not an http(s) URL (fix: pulumi config set {key} https://...)")
-    return value.rstrip("/")
+    for key in sorted(set(values) - KNOWN_KEYS):
+        suggestion = _closest(key)
+        hint = f"did you mean {suggestion}? " if suggestion else ""
+        problems.append(
+            f"{key}: unknown config key; {hint}declared feature flags are {', '.join(sorted(FLAG_NAMES))} "
+            f"(fix: pulumi config rm {key}, or declare the flag in components/feature_flags.py)"
+        )
+    return problems
 
 
 def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None = None) -> StackConfig:
@@ -135,24 +134,18 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
     `secret_keys` lists the keys stored encrypted; when given, a secret setting
     stored in plain text is refused (it would sit in clear in the stack file).
     """
-    values = _strip_namespace(raw)
+    values, foreign = _split(raw)
+    encrypted = frozenset(_split({key: "" for key in secret_keys or ()})[0])
     problems: list[str] = []
 
     if secret_keys is not None:
-        encrypted = set(_strip_namespace({key: "" for key in secret_keys}))
         for key in sorted(SECRET_KEYS & set(values) - encrypted):
             if values[key]:
                 problems.append(
                     f"{key}: stored in plain text but must be a secret "
                     f"(fix: pulumi config rm {key} && pulumi config set --secret {key})"
                 )
-
-    for key in sorted(set(values) - KNOWN_KEYS):
-        declared = ", ".join(sorted(FLAG_NAMES))
-        problems.append(
-            f"{key}: unknown config key; declared feature flags are {declared} "
-            f"(fix: pulumi config rm {key}, or declare the flag in components/feature_flags.py)"
-        )
+    problems += _unknown_key_problems(values, foreign)
 
     def required(key: str, hint: str) -> str:
         value = values.get(key, "").strip()
@@ -163,52 +156,13 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
 
     def required_url(key: str, hint: str) -> str:
         value = required(key, hint)
-        return _url(key, value, problems) if value else value
+        return parse_url(key, value, problems) if value else value
 
     flags = {
-        flag.name: _parse_bool(flag.name, values[flag.name], problems) if flag.name in values else flag.default
+        flag.name: parse_bool(flag.name, values[flag.name], problems) if flag.name in values else flag.default
         for flag in FLAGS
     }
-
-    account_id = required("netlifyAccountId", "team slug")
-    if account_id and not _ACCOUNT.match(account_id):
-        problems.append(
-            f"netlifyAccountId: {account_id!r} is not a Netlify team slug (lowercase letters, digits, dashes)"
-        )
-    site_id = required("netlifySiteId", "site API id, a UUID")
-    if site_id and not _SITE_ID.match(site_id):
-        problems.append(
-            f"netlifySiteId: {site_id!r} is not a Netlify site id; expected the site's API ID, "
-            "a lowercase UUID like 3f1c2e4a-1b2c-4d5e-8f90-123456789abc (Site settings > General)"
-        )
-
-    pinned = values.get("pinnedDeploy", "").strip() or None
-    if pinned is not None and not _DEPLOY_ID.match(pinned):
-        problems.append(
-            f"pinnedDeploy: {pinned!r} is not a Netlify deploy id (24 lowercase hex characters); "
-            "list ready production deploys with scripts/netlify-deploys (or the Netlify UI), "
-            "or release the pin with: pulumi config rm pinnedDeploy"
-        )
-
-    contexts = tuple(c.strip() for c in values.get("envContexts", ",".join(DEPLOY_CONTEXTS)).split(",") if c.strip())
-    for context in contexts:
-        if context not in DEPLOY_CONTEXTS:
-            problems.append(f"envContexts: unknown deploy context {context!r}; allowed: {', '.join(DEPLOY_CONTEXTS)}")
-    if "production" not in contexts:
-        problems.append("envContexts: must include production (the functions of the live site read it)")
-    if len(set(contexts)) != len(contexts):
-        problems.append("envContexts: lists a context twice")
-
-    wait = _parse_bool("waitForDeploy", values.get("waitForDeploy", "true"), problems)
-    timeout_raw = values.get("deployTimeoutSeconds", "900")
-    try:
-        timeout = int(timeout_raw)
-        if not 30 <= timeout <= 3600:
-            raise ValueError
-    except ValueError:
-        timeout = 900
-        problems.append(f"deployTimeoutSeconds: {timeout_raw!r} must be a whole number of seconds from 30 to 3600")
-
+    netlify = netlify_config.parse_netlify_config(values, problems, required)
     supabase_url = required_url("supabaseUrl", "https://<ref>.supabase.co")
 
     twilio_values = {k: values.get(k, "").strip() for k in ("twilioAccountSid", "twilioAuthToken", "twilioFromNumber")}
@@ -220,7 +174,7 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
             twilio_values["twilioFromNumber"],
         )
         if not re.match(r"^AC[0-9a-fA-F]{32}$", twilio.account_sid):
-            problems.append("twilioAccountSid: expected 'AC' followed by 32 hex characters")
+            problems.append("twilioAccountSid: expected 'AC' followed by 32 hex characters (Twilio Console > Account)")
         if not re.match(r"^\+[1-9][0-9]{6,14}$", twilio.from_number):
             problems.append("twilioFromNumber: expected an E.164 number such as +12125550123")
     elif not flags["USE_SUPABASE_PHONE_OTP"]:
@@ -232,16 +186,7 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
         )
 
     stack = StackConfig(
-        netlify=NetlifyConfig(
-            account_id=account_id,
-            site_id=site_id,
-            api_url=_url("netlifyApiUrl", values.get("netlifyApiUrl", "https://api.netlify.com/api/v1"), problems),
-            site_url=required_url("siteUrl", "https://your-site"),
-            env_contexts=contexts,
-            wait_for_deploy=wait,
-            deploy_timeout_s=timeout,
-            pinned_deploy=pinned,
-        ),
+        netlify=netlify,
         app=AppSecrets(
             supabase_url=supabase_url,
             supabase_anon_key=required("supabaseAnonKey", "anon key"),
@@ -251,9 +196,10 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
             twilio=twilio,
         ),
         flags=flags,
-        stripe_api_url=_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
-        s3_endpoint_url=_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
+        stripe_api_url=parse_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
+        s3_endpoint_url=parse_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
+        secret_keys=encrypted,
     )
     secret_key = stack.app.stripe_secret_key
     if secret_key and not re.match(r"^(sk|rk)_(live|test)_[0-9A-Za-z]+$", secret_key):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.netlify_site import NetlifySite, NetlifySiteArgs
-from components.site_env import SiteVariable
-from components.stack_config import NetlifyConfig
+from components.netlify.config import NetlifyConfig
+from components.netlify.site import NetlifySite, NetlifySiteArgs
+from components.netlify.variables import SiteVariable
 
 config = pulumi.Config()
 count = config.require_int("count")

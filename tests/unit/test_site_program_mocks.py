@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.netlify_site import NetlifySite, NetlifySiteArgs
-from components.site_env import fingerprint, site_variables, sms_pepper
+from components.netlify.site import NetlifySite, NetlifySiteArgs
+from components.netlify.variables import fingerprint, site_variables, sms_pepper
 from components.stack_config import load_stack_config
 from tests.unit.test_stack_config import VALID, with_changes
 

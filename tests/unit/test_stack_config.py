@@ -56,9 +56,62 @@ def test_twilio_is_optional_when_supabase_otp_is_on() -> None:
     assert config.app.twilio is None
 
 
-def test_other_namespaces_are_ignored() -> None:
-    config = load_stack_config({**VALID, "aws:region": "us-east-1"})
+def test_engine_namespace_is_left_to_the_engine() -> None:
+    config = load_stack_config({**VALID, "pulumi:disable-default-providers": '["*"]'})
     assert config.netlify.site_id == VALID["soundfactory:netlifySiteId"]
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("soundfatory:USE_SUPABASE_PHONE_OTP", "did you mean soundfactory:USE_SUPABASE_PHONE_OTP?"),
+        ("netlify:PROCESS_COMMISSIONS", "did you mean soundfactory:PROCESS_COMMISSIONS?"),
+        ("aws:region", "no part of this program reads the namespace 'aws'"),
+    ],
+)
+def test_a_key_in_a_namespace_nothing_reads_is_refused(key: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({**VALID, key: "true"})
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"{key}: ")
+    assert expected in caught.value.problems[0]
+
+
+def test_a_misspelt_key_gets_the_closest_known_one() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_changes(pinnedDeploys="abc"))
+    assert "did you mean pinnedDeploy?" in caught.value.problems[0]
+
+
+def test_connection_spellings_are_normalised() -> None:
+    config = load_stack_config(
+        with_changes(netlifyAccountId="SoundFactory-Test", netlifyApiUrl="HTTP://LocalHost:1/api/v1/")
+    )
+    assert config.netlify.account_id == "soundfactory-test"
+    assert config.netlify.api_url == "http://localhost:1/api/v1"
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "https://app.netlify.com/sites/soundfactory/deploys/0123456789abcdef01234567",
+        "https://0123456789abcdef01234567--soundfactory.netlify.app",
+        " 0123456789ABCDEF01234567 ",
+    ],
+)
+def test_a_pasted_deploy_url_pins_its_id(pasted: str) -> None:
+    assert load_stack_config(with_changes(pinnedDeploy=pasted)).netlify.pinned_deploy == "0123456789abcdef01234567"
+
+
+def test_keys_stored_as_secrets_are_remembered() -> None:
+    secret_keys = [
+        f"soundfactory:{k}"
+        for k in ("supabaseAnonKey", "supabaseServiceRoleKey", "twilioAuthToken", "stripeSecretKey", "twilioAccountSid")
+    ]
+    config = load_stack_config(VALID, secret_keys)
+    assert config.is_secret("twilioAccountSid")
+    assert config.is_secret("smsPepper")
+    assert not config.is_secret("twilioFromNumber")
 
 
 BAD_CONFIGS: list[tuple[str, dict[str, str | None], str]] = [
@@ -99,7 +152,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, str | None], str]] = [
     (
         "malformed account",
         {"netlifyAccountId": "Sound Factory"},
-        "netlifyAccountId: 'Sound Factory' is not a Netlify team slug",
+        "netlifyAccountId: 'sound factory' is not a Netlify team slug",
     ),
     (
         "malformed pinned deploy",
@@ -112,6 +165,9 @@ BAD_CONFIGS: list[tuple[str, dict[str, str | None], str]] = [
         "envContexts: unknown deploy context 'staging'",
     ),
     ("production context missing", {"envContexts": "dev"}, "envContexts: must include production"),
+    ("empty contexts", {"envContexts": " , "}, "envContexts: empty; list the deploy contexts"),
+    ("context twice", {"envContexts": "production,dev,dev"}, "envContexts: lists dev more than once"),
+    ("stray comma", {"envContexts": "production,,dev"}, "envContexts: 'production,,dev' has an empty entry"),
     (
         "bad api url",
         {"netlifyApiUrl": "api.netlify.com"},

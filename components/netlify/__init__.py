@@ -1,0 +1,1 @@
+"""Netlify: config section, API client, provider base, one module per dynamic resource, the Site component."""

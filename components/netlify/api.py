@@ -1,0 +1,148 @@
+"""Thin Netlify API client: one method per endpoint the components use.
+
+Paths and shapes follow Netlify's OpenAPI spec (base /api/v1, errors {code, message}).
+A client is cheap to build and holds a credential, so providers build one per call
+and never keep it on themselves (they are pickled into state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import httpx
+
+from components.http_retry import RetryPolicy, send_with_retry
+
+JSON = dict[str, Any]
+TOKEN_ENV = "NETLIFY_AUTH_TOKEN"  # noqa: S105 - the variable name, not a value
+
+
+class NetlifyApiError(Exception):
+    def __init__(self, status: int, message: str, method: str, path: str) -> None:
+        super().__init__(f"Netlify API {method} {path} answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class NetlifyClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout_s: float = 30.0,
+        on_retry: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError(
+                f"no Netlify token: set the secret config `netlifyToken` or the environment variable {TOKEN_ENV}"
+            )
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "soundfactory-infra"},
+            timeout=timeout_s,
+            transport=transport,
+        )
+        self._policy = policy or RetryPolicy()
+        self._on_retry = on_retry
+
+    def __enter__(self) -> NetlifyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        only_rate_limits: bool = False,
+    ) -> httpx.Response:
+        def send() -> httpx.Response:
+            return self._http.request(method, path, params=params, json=json)
+
+        return send_with_retry(send, self._policy, on_retry=self._on_retry, only_rate_limits=only_rate_limits)
+
+    def _ok(self, response: httpx.Response) -> Any:
+        if response.status_code >= 400:
+            try:
+                message = str(response.json().get("message", response.text))
+            except ValueError:
+                message = response.text
+            raise NetlifyApiError(response.status_code, message, response.request.method, response.request.url.path)
+        return response.json() if response.content else None
+
+    # -- environment variables ----------------------------------------------------
+
+    def list_env(self, account_id: str, site_id: str) -> list[JSON]:
+        return cast(
+            list[JSON],
+            self._ok(self._request("GET", f"/accounts/{account_id}/env", params={"site_id": site_id})),
+        )
+
+    def get_env(self, account_id: str, site_id: str, key: str) -> JSON | None:
+        response = self._request("GET", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id})
+        if response.status_code == 404:
+            return None
+        return cast(JSON, self._ok(response))
+
+    def create_env(self, account_id: str, site_id: str, variables: list[JSON]) -> list[JSON]:
+        response = self._request("POST", f"/accounts/{account_id}/env", params={"site_id": site_id}, json=variables)
+        return cast(list[JSON], self._ok(response))
+
+    def put_env(self, account_id: str, site_id: str, key: str, variable: JSON) -> JSON:
+        response = self._request("PUT", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id}, json=variable)
+        return cast(JSON, self._ok(response))
+
+    def delete_env(self, account_id: str, site_id: str, key: str) -> bool:
+        """Delete a variable; False when it was already gone."""
+        response = self._request("DELETE", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id})
+        if response.status_code == 404:
+            return False
+        self._ok(response)
+        return True
+
+    # -- sites, builds and deploys ------------------------------------------------
+
+    def get_site(self, site_id: str) -> JSON:
+        return cast(JSON, self._ok(self._request("GET", f"/sites/{site_id}")))
+
+    def start_build(self, site_id: str) -> JSON:
+        """POST a build. Only 429s are retried here (Netlify allows 3 API deploys a minute):
+        after a 5xx or a lost answer a build may exist, so callers look before trying again."""
+        response = self._request("POST", f"/sites/{site_id}/builds", only_rate_limits=True)
+        return cast(JSON, self._ok(response))
+
+    def get_deploy(self, deploy_id: str) -> JSON | None:
+        response = self._request("GET", f"/deploys/{deploy_id}")
+        if response.status_code == 404:
+            return None
+        return cast(JSON, self._ok(response))
+
+    def list_deploys(self, site_id: str, *, production: bool | None = None, state: str | None = None) -> list[JSON]:
+        params: dict[str, str] = {}
+        if production is not None:
+            params["production"] = "true" if production else "false"
+        if state:
+            params["state"] = state
+        return cast(list[JSON], self._ok(self._request("GET", f"/sites/{site_id}/deploys", params=params)))
+
+    def restore_deploy(self, site_id: str, deploy_id: str) -> JSON:
+        return cast(JSON, self._ok(self._request("POST", f"/sites/{site_id}/deploys/{deploy_id}/restore")))
+
+    def lock_deploy(self, deploy_id: str) -> JSON:
+        return cast(JSON, self._ok(self._request("POST", f"/deploys/{deploy_id}/lock")))
+
+    def unlock_deploy(self, deploy_id: str) -> JSON:
+        return cast(JSON, self._ok(self._request("POST", f"/deploys/{deploy_id}/unlock")))

@@ -1,0 +1,199 @@
+"""`netlify:ProductionBuild`: one production build per change of the site's env.
+
+Netlify applies env changes only to new deploys. The program hands this resource
+a fingerprint of every value the functions read (a hash, secrets included); a new
+fingerprint starts exactly one build and, by default, waits until its deploy is
+ready. A failed build fails the update with the build's own error.
+
+While a deploy is pinned nothing is built: the env change is stored in Netlify
+and the build runs when the pin is released (`built_fingerprint` remembers what
+the live build contains).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from components.netlify.api import JSON, NetlifyApiError, NetlifyClient
+from components.netlify.provider import NetlifyProvider, netlify_client
+
+# Polls start fast (small sites build in seconds) and slow down, to stay far below
+# Netlify's 500 requests a minute during long builds.
+FIRST_POLL_S = 0.5
+MAX_POLL_S = 2.0
+START_ATTEMPTS = 5
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def _parse_time(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+FAILED_STATES = frozenset({"error", "rejected"})
+
+
+def _newest_env_change(client: NetlifyClient, account_id: str, site_id: str) -> float:
+    stamps = [var.get("updated_at") for var in client.list_env(account_id, site_id)]
+    return max((_parse_time(stamp) for stamp in stamps if stamp), default=0.0)
+
+
+def _build_with_current_env(client: NetlifyClient, site_id: str, env_changed_at: float) -> JSON | None:
+    """A production deploy started after the last env change: it already carries the current env."""
+    candidates = [
+        deploy
+        for deploy in client.list_deploys(site_id, production=True)
+        if deploy.get("context") == "production"
+        and deploy.get("state") not in FAILED_STATES
+        and deploy.get("created_at")
+        and _parse_time(deploy["created_at"]) >= env_changed_at
+    ]
+    return max(candidates, key=lambda d: str(d["created_at"]), default=None)
+
+
+def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
+    """The deploy id of a production build carrying the current env; starts one only if none does.
+
+    POST /builds is not idempotent, so we look before we create, and look again after any
+    failure that may have reached the server (5xx, timeout, dropped connection): an `up`
+    that was killed mid-way, an answer lost on the wire, or a build someone started by
+    hand after the last env change is adopted instead of duplicated. The times compared
+    are all Netlify's own, so the local clock does not matter.
+    """
+    env_changed_at = _newest_env_change(client, account_id, site_id)
+    last: Exception | None = None
+    for attempt in range(START_ATTEMPTS):
+        existing = _build_with_current_env(client, site_id, env_changed_at)
+        if existing is not None:
+            return str(existing["id"])
+        try:
+            return str(client.start_build(site_id)["deploy_id"])
+        except NetlifyApiError as exc:
+            if exc.status != 429 and exc.status < 500:
+                raise
+            last = exc
+        except Exception as exc:  # transport errors: the request may have been processed
+            last = exc
+        time.sleep(min(2.0 * (attempt + 1), 10.0))
+    raise BuildFailed(f"could not start a build of site {site_id}: {last}") from last
+
+
+def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) -> JSON:
+    deadline = time.monotonic() + timeout_s
+    interval = FIRST_POLL_S
+    while True:
+        deploy = client.get_deploy(deploy_id)
+        if deploy is None:
+            raise BuildFailed(f"deploy {deploy_id} disappeared while building")
+        state = deploy.get("state")
+        if state == "ready":
+            return deploy
+        if state == "error":
+            raise BuildFailed(
+                f"Netlify build of deploy {deploy_id} failed: {deploy.get('error_message') or 'no message'}"
+            )
+        if time.monotonic() > deadline:
+            raise BuildFailed(
+                f"deploy {deploy_id} was still '{state}' after {timeout_s:.0f}s; "
+                "it may still finish: check the Netlify deploy log, then run `pulumi refresh`"
+            )
+        time.sleep(interval)
+        interval = min(MAX_POLL_S, interval * 1.5)
+
+
+class ProductionBuildProvider(NetlifyProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if any(olds.get(k) != news.get(k) for k in ("site_id", "api_url", "account_id")):
+            return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)
+        changed = [k for k in ("fingerprint", "pinned") if olds.get(k) != news.get(k)]
+        # Unpinning with env changes made while pinned needs the build that was held back.
+        if not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint"):
+            changed.append("fingerprint")
+        return DiffResult(changes=bool(changed), replaces=[])
+
+    def _converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+        outs = {**props}
+        with netlify_client(props["api_url"]) as client:
+            if props.get("pinned"):
+                previous = olds or {}
+                outs["deploy_id"] = previous.get("deploy_id") or client.get_site(props["site_id"]).get(
+                    "published_deploy", {}
+                ).get("id", "")
+                outs["built_fingerprint"] = previous.get("built_fingerprint", "")
+                return outs
+            if olds is not None and olds.get("built_fingerprint") == props["fingerprint"]:
+                outs["deploy_id"] = olds.get("deploy_id", "")
+                outs["built_fingerprint"] = props["fingerprint"]
+                return outs
+            deploy_id = ensure_build(client, props["account_id"], props["site_id"])
+            if props.get("wait", True):
+                wait_until_ready(client, deploy_id, float(props.get("timeout_s", 900)))
+        outs["deploy_id"] = deploy_id
+        outs["built_fingerprint"] = props["fingerprint"]
+        return outs
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._converge(props, None)
+        return CreateResult(f"{props['site_id']}/production-build", outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._converge(news, olds))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Deploys are the site's history: nothing to remove when Pulumi stops managing builds.
+        return None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(
+            id_, props, inputs={k: v for k, v in props.items() if k not in ("deploy_id", "built_fingerprint")}
+        )
+
+
+class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
+    deploy_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+        site_id: pulumi.Input[str],
+        fingerprint: pulumi.Input[str],
+        pinned: bool,
+        wait: bool,
+        timeout_s: int,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            ProductionBuildProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "account_id": account_id,
+                "site_id": site_id,
+                "fingerprint": fingerprint,
+                "pinned": pinned,
+                "wait": wait,
+                "timeout_s": timeout_s,
+                "deploy_id": None,
+                "built_fingerprint": None,
+            },
+            # Hashes over secret values stay encrypted in state like the values themselves.
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=["fingerprint", "built_fingerprint"])
+            ),
+        )

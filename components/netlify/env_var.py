@@ -1,0 +1,183 @@
+"""`netlify:EnvVar`: one Netlify environment variable of one site, per deploy context.
+
+Refresh economy: one list call per site serves every variable's `read` in a
+command (the provider process lives for one command; mutations drop the cache).
+Secret values are never readable back, so for them `updated_at` is the drift
+signal: a changed stamp turns the stored value into a marker that differs from
+the desired one, and the next `up` writes the value again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from components.netlify.api import JSON, NetlifyApiError
+from components.netlify.provider import NetlifyProvider, netlify_client
+
+# Every scope Netlify knows (a check, not a choice: the site component picks its own).
+NETLIFY_SCOPES = ("builds", "functions", "runtime", "post-processing")
+CHANGED_MARKER = "<changed outside Pulumi at {stamp}>"
+REPLACE_KEYS = ("api_url", "account_id", "site_id", "key")
+UPDATE_KEYS = ("is_secret", "scopes", "values")
+_CACHE_TTL_S = 30.0
+
+_cache_lock = threading.Lock()
+_site_cache: dict[tuple[str, str, str], tuple[float, dict[str, JSON]]] = {}
+
+
+def _site_vars(api_url: str, account_id: str, site_id: str) -> dict[str, JSON]:
+    cache_key = (api_url, account_id, site_id)
+    with _cache_lock:
+        hit = _site_cache.get(cache_key)
+        if hit and time.monotonic() - hit[0] < _CACHE_TTL_S:
+            return hit[1]
+        with netlify_client(api_url) as client:
+            listed = {var["key"]: var for var in client.list_env(account_id, site_id)}
+        _site_cache[cache_key] = (time.monotonic(), listed)
+        return listed
+
+
+def _forget_site(api_url: str, site_id: str) -> None:
+    with _cache_lock:
+        for key in [k for k in _site_cache if k[0] == api_url and k[2] == site_id]:
+            del _site_cache[key]
+
+
+def _body(props: dict[str, Any]) -> JSON:
+    return {
+        "key": props["key"],
+        "scopes": list(props["scopes"]),
+        "is_secret": bool(props["is_secret"]),
+        "values": [{"context": context, "value": value} for context, value in sorted(props["values"].items())],
+    }
+
+
+def _outputs(props: dict[str, Any], remote: JSON) -> dict[str, Any]:
+    return {**props, "updated_at": remote.get("updated_at", "")}
+
+
+def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS) if k in props}
+
+
+class EnvVarProvider(NetlifyProvider):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [
+            CheckFailure("scopes", f"unknown scope {scope!r}; allowed: {', '.join(NETLIFY_SCOPES)}")
+            for scope in news.get("scopes", [])
+            if scope not in NETLIFY_SCOPES
+        ]
+        if not news.get("values"):
+            failures.append(CheckFailure("values", "at least one deploy context needs a value"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
+        changes = replaces + [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        _forget_site(api_url, site_id)
+        with netlify_client(api_url) as client:
+            try:
+                created = client.create_env(account_id, site_id, [_body(props)])[0]
+            except NetlifyApiError as exc:
+                # 409: it exists, from a retried create whose answer was lost or from a
+                # hand edit. Converge on the declared value instead of failing or duplicating.
+                if exc.status != 409:
+                    raise
+                created = client.put_env(account_id, site_id, key, _body(props))
+        return CreateResult(f"{site_id}/{key}", _outputs(props, created))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        api_url, account_id, site_id, key = (news[k] for k in REPLACE_KEYS)
+        _forget_site(api_url, site_id)
+        with netlify_client(api_url) as client:
+            try:
+                updated = client.put_env(account_id, site_id, key, _body(news))
+            except NetlifyApiError as exc:
+                if exc.status != 404:
+                    raise
+                updated = client.create_env(account_id, site_id, [_body(news)])[0]
+        return UpdateResult(_outputs(news, updated))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        _forget_site(api_url, site_id)
+        with netlify_client(api_url) as client:
+            client.delete_env(account_id, site_id, key)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        remote = _site_vars(api_url, account_id, site_id).get(key)
+        if remote is None:
+            return ReadResult(None, {})
+        values: dict[str, str] = {}
+        stored = dict(props.get("values") or {})
+        stamp = remote.get("updated_at", "")
+        unchanged_secret = bool(props.get("is_secret")) and stamp == props.get("updated_at")
+        for entry in remote.get("values", []):
+            context = entry.get("context", "")
+            if "value" in entry:
+                values[context] = entry["value"]
+            elif unchanged_secret and context in stored:
+                values[context] = stored[context]
+            else:
+                values[context] = CHANGED_MARKER.format(stamp=stamp or "an unknown time")
+        observed = {
+            **_inputs(props),
+            "is_secret": bool(remote.get("is_secret")),
+            "scopes": sorted(remote.get("scopes") or []),
+            "values": values,
+        }
+        return ReadResult(id_, {**observed, "updated_at": stamp}, inputs=observed)
+
+
+class EnvVar(Resource, module="netlify", name="EnvVar"):
+    """One site environment variable; `values` maps deploy context -> value."""
+
+    updated_at: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+        site_id: pulumi.Input[str],
+        key: str,
+        values: pulumi.Input[dict[str, pulumi.Input[str]]],
+        is_secret: bool,
+        scopes: list[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["values"]) if is_secret else None
+        super().__init__(
+            EnvVarProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "account_id": account_id,
+                "site_id": site_id,
+                "key": key,
+                "values": pulumi.Output.secret(values) if is_secret else values,
+                "is_secret": is_secret,
+                "scopes": sorted(scopes),
+                "updated_at": None,
+            },
+            pulumi.ResourceOptions.merge(opts, secret_opts),
+        )

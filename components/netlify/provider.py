@@ -1,0 +1,36 @@
+"""Helpers every dynamic provider here shares: credentials and client construction.
+
+Providers are pickled into state, so they hold no credential or client. The token
+is read in `configure()` (stack config secret `netlifyToken`) or from the
+environment at call time, and a client is built for each call.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from components.http_retry import RetryPolicy
+from components.netlify.api import TOKEN_ENV, NetlifyClient
+
+_tokens: dict[str, str] = {}
+
+
+def remember_token(req: ConfigureRequest) -> None:
+    """Keep the token in process memory (never on the pickled provider object)."""
+    token = req.config.get("netlifyToken")
+    if token:
+        _tokens["netlify"] = token
+
+
+def netlify_client(api_url: str, policy: RetryPolicy | None = None) -> NetlifyClient:
+    token = _tokens.get("netlify") or os.environ.get(TOKEN_ENV, "")
+    return NetlifyClient(api_url, token, policy=policy)
+
+
+class NetlifyProvider(ResourceProvider):
+    """Base of the Netlify dynamic providers: the token comes from stack config at configure time."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        remember_token(req)

@@ -1,0 +1,165 @@
+"""`netlify:PublishedDeploy`: which deploy the site serves, and the rollback pin.
+
+Pinned: restore that deploy (publish it without building) and lock it, so later
+builds do not replace it. Unpinned: unlock and publish the newest ready
+production deploy. A locked published deploy *is* a pin, so `read` reports a
+hand-made rollback or unlock as a change of `pinned_deploy`. When the pin
+changes, `check` fills in `publishes`, so the preview says what the site will serve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from components.http_retry import RetryPolicy
+from components.netlify.api import JSON, NetlifyClient
+from components.netlify.provider import NetlifyProvider, netlify_client
+
+QUICK = RetryPolicy(attempts=2, max_delay_s=1.0)
+
+
+def pin_problem(client: NetlifyClient, site_id: str, deploy_id: str) -> str | None:
+    """Why `deploy_id` cannot be pinned, or None when it is a ready production deploy of the site."""
+    deploy = client.get_deploy(deploy_id)
+    fix = "pick a ready production deploy (Netlify UI > Deploys) or release the pin: pulumi config rm pinnedDeploy"
+    if deploy is None or deploy.get("site_id") != site_id:
+        return f"pinnedDeploy: no deploy {deploy_id} exists on site {site_id}; {fix}"
+    if deploy.get("state") != "ready":
+        return f"pinnedDeploy: deploy {deploy_id} is '{deploy.get('state')}', not ready; {fix}"
+    if deploy.get("context") != "production":
+        return f"pinnedDeploy: deploy {deploy_id} is a {deploy.get('context')} deploy, not production; {fix}"
+    return None
+
+
+def describe(deploy: JSON) -> str:
+    details = ", ".join(str(deploy[k]) for k in ("created_at", "title") if deploy.get(k))
+    return f"{deploy['id']} ({details})" if details else str(deploy["id"])
+
+
+def newest_ready_production(client: NetlifyClient, site_id: str) -> JSON | None:
+    deploys = client.list_deploys(site_id, production=True, state="ready")
+    ready = [d for d in deploys if d.get("state") == "ready" and d.get("context") == "production"]
+    return max(ready, key=lambda d: str(d.get("created_at", "")), default=None)
+
+
+class PublishedDeployProvider(NetlifyProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        pinned = news.get("pinned_deploy") or ""
+        previous = olds or {}
+        if pinned == previous.get("pinned_deploy", None) or not isinstance(news.get("site_id"), str):
+            return CheckResult({**news, "publishes": previous.get("publishes", "")}, [])
+        # Reads only when the pin changes: a bad id must fail the preview, not the update, and the
+        # preview should say which deploy the site will serve.
+        if pinned:
+            with netlify_client(news["api_url"]) as client:
+                problem = pin_problem(client, news["site_id"], pinned)
+                if problem:
+                    return CheckResult(news, [CheckFailure("pinned_deploy", problem)])
+                publishes = f"pinned deploy {describe(client.get_deploy(pinned) or {'id': pinned})}, locked"
+        else:
+            publishes = "the newest ready production deploy"
+            try:
+                # Informational only: an unreachable API must not fail a preview that changes nothing there.
+                with netlify_client(news["api_url"], QUICK) as client:
+                    newest = newest_ready_production(client, news["site_id"])
+                if newest:
+                    publishes += f" (now {describe(newest)}; a build started by this update would come after it)"
+            except Exception:  # noqa: S110 - the generic description stands
+                pass
+        return CheckResult({**news, "publishes": publishes}, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if olds.get("site_id") != news.get("site_id") or olds.get("api_url") != news.get("api_url"):
+            return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=True)
+        changed = [k for k in ("pinned_deploy", "latest_build") if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=[])
+
+    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
+        site_id, pinned = props["site_id"], props.get("pinned_deploy") or ""
+        with netlify_client(props["api_url"]) as client:
+            published = client.get_site(site_id).get("published_deploy") or {}
+            if pinned:
+                problem = pin_problem(client, site_id, pinned)
+                if problem:
+                    raise ValueError(problem)
+                if published.get("id") != pinned:
+                    if published.get("locked"):
+                        client.unlock_deploy(published["id"])
+                    client.restore_deploy(site_id, pinned)
+                client.lock_deploy(pinned)
+                return {**props, "published_deploy_id": pinned, "locked": True}
+            if published.get("locked"):
+                client.unlock_deploy(published["id"])
+            newest = newest_ready_production(client, site_id)
+            target = newest["id"] if newest else published.get("id", "")
+            if target and target != published.get("id"):
+                client.restore_deploy(site_id, target)
+            return {**props, "published_deploy_id": target, "locked": False}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['site_id']}/published-deploy", self._converge(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._converge(news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        # Leaving a lock behind would silently stop every future deploy from publishing.
+        if props.get("pinned_deploy"):
+            with netlify_client(props["api_url"]) as client:
+                published = client.get_site(props["site_id"]).get("published_deploy") or {}
+                if published.get("locked"):
+                    client.unlock_deploy(published["id"])
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with netlify_client(props["api_url"]) as client:
+            published = client.get_site(props["site_id"]).get("published_deploy") or {}
+        observed_pin = published.get("id", "") if published.get("locked") else ""
+        inputs = {k: props.get(k) for k in ("api_url", "site_id", "latest_build", "publishes")} | {
+            "pinned_deploy": observed_pin
+        }
+        outs = inputs | {
+            "published_deploy_id": published.get("id", ""),
+            "locked": bool(published.get("locked")),
+        }
+        return ReadResult(id_, outs, inputs=inputs)
+
+
+class PublishedDeploy(Resource, module="netlify", name="PublishedDeploy"):
+    published_deploy_id: pulumi.Output[str]
+    locked: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        site_id: pulumi.Input[str],
+        pinned_deploy: str | None,
+        latest_build: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            PublishedDeployProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "site_id": site_id,
+                "pinned_deploy": pinned_deploy or "",
+                "latest_build": latest_build,
+                "publishes": None,
+                "published_deploy_id": None,
+                "locked": None,
+            },
+            opts,
+        )

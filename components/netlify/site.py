@@ -1,0 +1,90 @@
+"""`soundfactory:netlify:Site`: the site's variables, the build that carries them, the published deploy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.netlify.build import ProductionBuild
+from components.netlify.config import NetlifyConfig
+from components.netlify.env_inventory import EnvInventory
+from components.netlify.env_var import EnvVar
+from components.netlify.published_deploy import PublishedDeploy
+from components.netlify.variables import SITE_SCOPES, SiteVariable, fingerprint
+
+READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a deploy context, not a password
+
+
+def contexts_for(variable: SiteVariable, contexts: tuple[str, ...]) -> list[str]:
+    """Netlify keeps a secret's `dev` value readable (for local development), so a secret
+    never gets one: production credentials must not be readable through the API or CLI."""
+    return [context for context in contexts if not (variable.secret and context == READABLE_SECRET_CONTEXT)]
+
+
+@dataclass
+class NetlifySiteArgs:
+    netlify: NetlifyConfig
+    variables: list[SiteVariable]
+
+
+class NetlifySite(pulumi.ComponentResource):
+    build_deploy_id: pulumi.Output[str]
+    published_deploy_id: pulumi.Output[str]
+    unmanaged_keys: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("soundfactory:netlify:Site", name, None, opts)
+        netlify = args.netlify
+        child = pulumi.ResourceOptions(parent=self)
+
+        env_vars = [
+            EnvVar(
+                f"{name}-{variable.key}",
+                api_url=netlify.api_url,
+                account_id=netlify.account_id,
+                site_id=netlify.site_id,
+                key=variable.key,
+                values={context: variable.value for context in contexts_for(variable, netlify.env_contexts)},
+                is_secret=variable.secret,
+                scopes=list(SITE_SCOPES),
+                opts=child,
+            )
+            for variable in args.variables
+        ]
+
+        values = pulumi.Output.all(**{variable.key: variable.value for variable in args.variables}).apply(
+            lambda resolved: fingerprint(dict(resolved))
+        )
+
+        build = ProductionBuild(
+            f"{name}-build",
+            api_url=netlify.api_url,
+            account_id=netlify.account_id,
+            site_id=netlify.site_id,
+            fingerprint=values,
+            pinned=netlify.pinned_deploy is not None,
+            wait=netlify.wait_for_deploy,
+            timeout_s=netlify.deploy_timeout_s,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+        )
+        published = PublishedDeploy(
+            f"{name}-published",
+            api_url=netlify.api_url,
+            site_id=netlify.site_id,
+            pinned_deploy=netlify.pinned_deploy,
+            latest_build=build.deploy_id,
+            opts=child,
+        )
+        inventory = EnvInventory(
+            f"{name}-inventory",
+            api_url=netlify.api_url,
+            account_id=netlify.account_id,
+            site_id=netlify.site_id,
+            declared_keys=[variable.key for variable in args.variables],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+        )
+        self.unmanaged_keys = inventory.unmanaged_keys
+        self.build_deploy_id = build.deploy_id
+        self.published_deploy_id = published.published_deploy_id
+        self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})
