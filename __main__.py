@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import pulumi
 import pulumi.runtime
 
 from components.netlify.site import NetlifySite, NetlifySiteArgs
 from components.netlify.variables import site_variables, sms_pepper
-from components.stack_config import ConfigError, load_stack_config
+from components.stack_config import ConfigError, StackConfig, load_stack_config
+
+# The SDK's launcher exits with this after the program showed its own error: the engine
+# then prints that error alone, without "an unhandled error occurred".
+EXIT_AFTER_SHOWING_ERROR = 32
 
 
 def raw_config() -> dict[str, str]:
@@ -19,33 +25,46 @@ def secret_config_keys(raw: dict[str, str]) -> list[str]:
     return [key for key in raw if pulumi.runtime.config.is_config_secret(key)]
 
 
-def main() -> None:
+def load_or_exit() -> StackConfig:
     try:
         raw = raw_config()
-        config = load_stack_config(raw, secret_config_keys(raw))
+        return load_stack_config(raw, secret_config_keys(raw))
     except ConfigError as exc:
-        # Raised before any resource is registered: a bad config changes nothing.
-        raise pulumi.RunError(str(exc)) from None
+        # Before any resource is registered: a bad config changes nothing.
+        pulumi.log.error(str(exc))
+        sys.exit(EXIT_AFTER_SHOWING_ERROR)
+
+
+def main() -> None:
+    config = load_or_exit()
+
+    def export(name: str, value: pulumi.Input[str], config_key: str) -> None:
+        """A value the operator stored with --secret stays secret in the outputs too."""
+        pulumi.export(name, pulumi.Output.secret(value) if config.is_secret(config_key) else value)
 
     site = NetlifySite(
         "site",
         NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, sms_pepper(config))),
     )
-    if config.netlify.pinned_deploy:
-        pulumi.log.warn(
-            f"pinnedDeploy={config.netlify.pinned_deploy}: env changes are stored in Netlify but reach the "
-            "site only after the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
+    pinned = config.netlify.pinned_deploy
+    if pinned:
+        # Said once the pin holds: a refused pin fails the preview and must not print this.
+        site.published_deploy_id.apply(
+            lambda _: pulumi.log.warn(
+                f"pinnedDeploy={pinned}: env changes are stored in Netlify but reach the site only after "
+                "the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
+            )
         )
 
-    pulumi.export("siteId", config.netlify.site_id)
-    pulumi.export("siteUrl", config.netlify.site_url)
+    export("siteId", config.netlify.site_id, "netlifySiteId")
+    export("siteUrl", config.netlify.site_url, "siteUrl")
     pulumi.export("publishedDeployId", site.published_deploy_id)
     pulumi.export("lastBuildDeployId", site.build_deploy_id)
     pulumi.export("unmanagedEnvKeys", site.unmanaged_keys)
-    pulumi.export("netlifyApiUrl", config.netlify.api_url)
-    pulumi.export("stripeApiUrl", config.stripe_api_url)
-    pulumi.export("s3EndpointUrl", config.s3_endpoint_url)
-    pulumi.export("backupBucket", config.backup_bucket)
+    export("netlifyApiUrl", config.netlify.api_url, "netlifyApiUrl")
+    export("stripeApiUrl", config.stripe_api_url, "stripeApiUrl")
+    export("s3EndpointUrl", config.s3_endpoint_url, "s3EndpointUrl")
+    export("backupBucket", config.backup_bucket, "backupBucket")
 
 
 main()

@@ -60,6 +60,10 @@ class EmulatorControl:
         response.raise_for_status()
         return str(response.json()["deploy_id"])
 
+    def restore_by_hand(self, deploy_id: str) -> None:
+        """ "Publish deploy" in the Netlify UI: restores a deploy without locking it."""
+        self._api.post(f"/sites/{self.site_id}/deploys/{deploy_id}/restore").raise_for_status()
+
     # -- emulator control ---------------------------------------------------------
 
     def published_env(self) -> dict[str, Any]:

@@ -84,5 +84,16 @@ class StackHarness:
             check=check,
         )
 
+    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        """Start the real CLI in a session of its own (so a test can kill it, or all of it)."""
+        return subprocess.Popen(
+            [str(tools_dir() / "bin" / "pulumi"), *args, "--stack", self.stack.name, "--non-interactive"],
+            cwd=self.project_dir,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def outputs(self) -> dict[str, Any]:
         return {key: value.value for key, value in self.stack.outputs().items()}

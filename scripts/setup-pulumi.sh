@@ -23,7 +23,20 @@ die() { printf '[setup-pulumi] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ -n "$version" ] || die "no pulumi/pkg/v3 requirement found in tools/pulumi/go.mod; restore that file from git."
 
+# Our launchers (tools/pulumi/launchers) replace the SDK's: its dynamic-provider launcher
+# outlives a killed CLI. Copied on every run, so changing one needs no rebuild.
+install_launchers() {
+  local launcher
+  for launcher in "$root"/tools/pulumi/launchers/*; do
+    if ! cmp -s "$launcher" "$bin/$(basename "$launcher")"; then
+      rm -f "$bin/$(basename "$launcher")"
+      install -m 0755 "$launcher" "$bin/"
+    fi
+  done
+}
+
 if [ -f "$dest/.complete" ]; then
+  install_launchers
   say "Pulumi $version ready in $bin (cached)"
   exit 0
 fi
@@ -43,6 +56,7 @@ if [ -n "$ambient" ]; then
      && [ -x "$ambient_dir/pulumi-language-python" ]; then
     say "using pulumi $ambient_version from $ambient_dir (pinned: $version)"
     for tool in "$ambient_dir"/pulumi*; do ln -sf "$tool" "$bin/"; done
+    install_launchers
     touch "$dest/.complete"
     exit 0
   fi
@@ -100,5 +114,6 @@ install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/"
 install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$tmp/"
 
 rm -rf "$bin"; mv "$tmp" "$bin"
+install_launchers
 touch "$dest/.complete"
 say "built Pulumi $version in $((SECONDS - start))s: $("$bin/pulumi" version)"

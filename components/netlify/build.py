@@ -8,6 +8,11 @@ ready. A failed build fails the update with the build's own error.
 While a deploy is pinned nothing is built: the env change is stored in Netlify
 and the build runs when the pin is released (`built_fingerprint` remembers what
 the live build contains).
+
+Drift: each build records the `updated_at` of every managed variable it carries
+(`env_stamps`). A refresh that finds one of them moved (a hand edit, even one
+undone by hand, or a hand build in between) reports `live_env` as stale, and the
+next `up` builds once, after the variables are put back.
 """
 
 from __future__ import annotations
@@ -91,6 +96,24 @@ def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
     raise BuildFailed(f"could not start a build of site {site_id}: {last}") from last
 
 
+LIVE_ENV_CURRENT = "built from the current variables"
+OUTPUT_ONLY = ("deploy_id", "built_fingerprint", "env_stamps")
+
+
+def managed_stamps(client: NetlifyClient, account_id: str, site_id: str, keys: list[str]) -> dict[str, str]:
+    wanted = set(keys)
+    return {
+        str(var["key"]): str(var.get("updated_at", ""))
+        for var in client.list_env(account_id, site_id)
+        if var.get("key") in wanted
+    }
+
+
+def stale_keys(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Managed variables changed (or deleted) since the live build was made."""
+    return sorted(key for key, stamp in recorded.items() if current.get(key) != stamp)
+
+
 def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) -> JSON:
     deadline = time.monotonic() + timeout_s
     interval = FIRST_POLL_S
@@ -108,7 +131,8 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
         if time.monotonic() > deadline:
             raise BuildFailed(
                 f"deploy {deploy_id} was still '{state}' after {timeout_s:.0f}s; "
-                "it may still finish: check the Netlify deploy log, then run `pulumi refresh`"
+                "it may still finish (Netlify UI > Deploys); run `pulumi up` again: it adopts that build "
+                "instead of starting another, or raise deployTimeoutSeconds"
             )
         time.sleep(interval)
         interval = min(MAX_POLL_S, interval * 1.5)
@@ -116,9 +140,12 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
 
 class ProductionBuildProvider(NetlifyProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if any(olds.get(k) != news.get(k) for k in ("site_id", "api_url", "account_id")):
+        if olds.get("site_id") != news.get("site_id"):
             return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)
-        changed = [k for k in ("fingerprint", "pinned") if olds.get(k) != news.get(k)]
+        changed = [k for k in ("fingerprint", "pinned", "api_url", "account_id") if olds.get(k) != news.get(k)]
+        # Compared only once recorded: stacks written before `live_env` existed show no diff.
+        if "live_env" in olds and olds.get("live_env") != news.get("live_env"):
+            changed.append("live_env")
         # Unpinning with env changes made while pinned needs the build that was held back.
         if not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint"):
             changed.append("fingerprint")
@@ -126,23 +153,29 @@ class ProductionBuildProvider(NetlifyProvider):
 
     def _converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         outs = {**props}
+        previous = olds or {}
         with netlify_client(props["api_url"]) as client:
             if props.get("pinned"):
-                previous = olds or {}
                 outs["deploy_id"] = previous.get("deploy_id") or client.get_site(props["site_id"]).get(
                     "published_deploy", {}
                 ).get("id", "")
                 outs["built_fingerprint"] = previous.get("built_fingerprint", "")
+                outs["env_stamps"] = previous.get("env_stamps", {})
                 return outs
-            if olds is not None and olds.get("built_fingerprint") == props["fingerprint"]:
-                outs["deploy_id"] = olds.get("deploy_id", "")
+            up_to_date = previous.get("live_env", LIVE_ENV_CURRENT) == LIVE_ENV_CURRENT
+            if olds is not None and up_to_date and previous.get("built_fingerprint") == props["fingerprint"]:
+                # Nothing to build (e.g. only the API address changed): no call at all.
+                outs["deploy_id"] = previous.get("deploy_id", "")
                 outs["built_fingerprint"] = props["fingerprint"]
+                outs["env_stamps"] = previous.get("env_stamps", {})
                 return outs
             deploy_id = ensure_build(client, props["account_id"], props["site_id"])
+            stamps = managed_stamps(client, props["account_id"], props["site_id"], list(props.get("keys") or []))
             if props.get("wait", True):
                 wait_until_ready(client, deploy_id, float(props.get("timeout_s", 900)))
         outs["deploy_id"] = deploy_id
         outs["built_fingerprint"] = props["fingerprint"]
+        outs["env_stamps"] = stamps
         return outs
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -157,9 +190,19 @@ class ProductionBuildProvider(NetlifyProvider):
         return None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(
-            id_, props, inputs={k: v for k, v in props.items() if k not in ("deploy_id", "built_fingerprint")}
-        )
+        outs = dict(props)
+        recorded = props.get("env_stamps")
+        if recorded and not props.get("pinned"):
+            with netlify_client(props["api_url"]) as client:
+                current = managed_stamps(client, props["account_id"], props["site_id"], list(recorded))
+            changed = stale_keys(recorded, current)
+            outs["live_env"] = (
+                f"stale: {', '.join(changed)} changed in Netlify after the live build; one build brings the site up "
+                "to date"
+                if changed
+                else LIVE_ENV_CURRENT
+            )
+        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k not in OUTPUT_ONLY})
 
 
 class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
@@ -173,6 +216,7 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
         account_id: pulumi.Input[str],
         site_id: pulumi.Input[str],
         fingerprint: pulumi.Input[str],
+        keys: list[str],
         pinned: bool,
         wait: bool,
         timeout_s: int,
@@ -186,11 +230,14 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
                 "account_id": account_id,
                 "site_id": site_id,
                 "fingerprint": fingerprint,
+                "keys": sorted(keys),
+                "live_env": LIVE_ENV_CURRENT,
                 "pinned": pinned,
                 "wait": wait,
                 "timeout_s": timeout_s,
                 "deploy_id": None,
                 "built_fingerprint": None,
+                "env_stamps": None,
             },
             # Hashes over secret values stay encrypted in state like the values themselves.
             pulumi.ResourceOptions.merge(

@@ -4,6 +4,10 @@ Only declared keys are managed; keys someone set by hand are never deleted, but
 they are reported: `unmanaged_keys` is an output of every `up` and of every
 refresh (a refresh that finds a new one shows the output change, so the drift
 check names it), while `up` leaves them alone.
+
+A key dropped from the declared set is retired here, on update, rather than only by
+the engine's delete of its `EnvVar` (which comes at the very end of an update): the
+production build depends on this resource, so the build no longer carries it.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ class EnvInventoryProvider(NetlifyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['site_id']}/env-inventory", {**props, "unmanaged_keys": _unmanaged(props)})
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if olds.get("site_id") == news.get("site_id"):
+            dropped = sorted(set(olds.get("declared_keys") or []) - set(news["declared_keys"]))
+            if dropped:
+                with netlify_client(news["api_url"]) as client:
+                    for key in dropped:
+                        client.delete_env(news["account_id"], news["site_id"], key)
         return UpdateResult({**news, "unmanaged_keys": _unmanaged(news)})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

@@ -25,13 +25,21 @@ from pulumi.dynamic import (
 )
 
 from components.netlify.api import JSON, NetlifyApiError
-from components.netlify.provider import NetlifyProvider, netlify_client
+from components.netlify.provider import NetlifyProvider, leaving_site, netlify_client
+from components.netlify.site_binding import Binding, Unreachable, binding_problem, require_binding, switch_problem
 
 # Every scope Netlify knows (a check, not a choice: the site component picks its own).
 NETLIFY_SCOPES = ("builds", "functions", "runtime", "post-processing")
 CHANGED_MARKER = "<changed outside Pulumi at {stamp}>"
-REPLACE_KEYS = ("api_url", "account_id", "site_id", "key")
+# What identifies the remote variable. How we reach it (API base, account spelling) is
+# not identity: a change there updates state and calls nothing, so it can never turn
+# into "create the same variable, then delete it".
+IDENTITY_KEYS = ("site_id", "key")
+CONNECTION_KEYS = ("api_url", "account_id")
+ADDRESS_KEYS = ("api_url", "account_id", "site_id", "key")  # what every call needs
 UPDATE_KEYS = ("is_secret", "scopes", "values")
+# Checked before the first write and whenever the site changes; never a diff of their own.
+BINDING_KEYS = ("site_url", "site_move_from")
 _CACHE_TTL_S = 30.0
 
 _cache_lock = threading.Lock()
@@ -56,6 +64,27 @@ def _forget_site(api_url: str, site_id: str) -> None:
             del _site_cache[key]
 
 
+def _binding(props: dict[str, Any]) -> Binding | None:
+    fields = [props.get(k) for k in ("api_url", "account_id", "site_id", "site_url")]
+    if not all(isinstance(field, str) and field for field in fields):
+        return None  # unknown during preview, or a stack written before bindings were checked
+    return Binding(*(str(field) for field in fields))
+
+
+def _site_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
+    """At preview: refuse another site than the one managed, or a site that is not ours."""
+    binding = _binding(news)
+    if binding is None or (olds and all(olds.get(k) == news.get(k) for k in ("site_id", "account_id"))):
+        return None
+    switch = switch_problem(str(olds.get("site_id") or ""), binding, str(news.get("site_move_from") or ""))
+    if switch:
+        return switch
+    try:
+        return binding_problem(binding)
+    except Unreachable:
+        return None  # a preview may run offline; create checks again before writing anything
+
+
 def _body(props: dict[str, Any]) -> JSON:
     return {
         "key": props["key"],
@@ -70,11 +99,11 @@ def _outputs(props: dict[str, Any], remote: JSON) -> dict[str, Any]:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS) if k in props}
+    return {k: props[k] for k in (*ADDRESS_KEYS, *UPDATE_KEYS, *BINDING_KEYS) if k in props}
 
 
 class EnvVarProvider(NetlifyProvider):
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [
             CheckFailure("scopes", f"unknown scope {scope!r}; allowed: {', '.join(NETLIFY_SCOPES)}")
             for scope in news.get("scopes", [])
@@ -82,15 +111,21 @@ class EnvVarProvider(NetlifyProvider):
         ]
         if not news.get("values"):
             failures.append(CheckFailure("values", "at least one deploy context needs a value"))
+        problem = _site_problem(olds or {}, news)
+        if problem:
+            failures.append(CheckFailure("site_id", problem))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
-        changes = replaces + [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
+        replaces = [k for k in IDENTITY_KEYS if olds.get(k) != news.get(k)]
+        changes = replaces + [k for k in (*CONNECTION_KEYS, *UPDATE_KEYS) if olds.get(k) != news.get(k)]
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        binding = _binding(props)
+        if binding is not None:
+            require_binding(binding)
+        api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
         _forget_site(api_url, site_id)
         with netlify_client(api_url) as client:
             try:
@@ -103,8 +138,12 @@ class EnvVarProvider(NetlifyProvider):
                 created = client.put_env(account_id, site_id, key, _body(props))
         return CreateResult(f"{site_id}/{key}", _outputs(props, created))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        api_url, account_id, site_id, key = (news[k] for k in REPLACE_KEYS)
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if all(olds.get(k) == news.get(k) for k in UPDATE_KEYS):
+            # Only how we reach the variable changed: writing it again would move its
+            # `updated_at` and so look like an env change that needs a build.
+            return UpdateResult({**news, "updated_at": olds.get("updated_at", "")})
+        api_url, account_id, site_id, key = (news[k] for k in ADDRESS_KEYS)
         _forget_site(api_url, site_id)
         with netlify_client(api_url) as client:
             try:
@@ -116,13 +155,17 @@ class EnvVarProvider(NetlifyProvider):
         return UpdateResult(_outputs(news, updated))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
+        if leaving_site(site_id):
+            # A move to another site replaces every variable; the old site keeps its copy
+            # until someone deletes it there on purpose.
+            return
         _forget_site(api_url, site_id)
         with netlify_client(api_url) as client:
             client.delete_env(account_id, site_id, key)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        api_url, account_id, site_id, key = (props[k] for k in REPLACE_KEYS)
+        api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
         remote = _site_vars(api_url, account_id, site_id).get(key)
         if remote is None:
             return ReadResult(None, {})
@@ -159,6 +202,8 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
         api_url: pulumi.Input[str],
         account_id: pulumi.Input[str],
         site_id: pulumi.Input[str],
+        site_url: pulumi.Input[str],
+        site_move_from: str | None,
         key: str,
         values: pulumi.Input[dict[str, pulumi.Input[str]]],
         is_secret: bool,
@@ -173,6 +218,8 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
                 "api_url": api_url,
                 "account_id": account_id,
                 "site_id": site_id,
+                "site_url": site_url,
+                "site_move_from": site_move_from or "",
                 "key": key,
                 "values": pulumi.Output.secret(values) if is_secret else values,
                 "is_secret": is_secret,

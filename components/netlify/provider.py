@@ -14,18 +14,26 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from components.http_retry import RetryPolicy
 from components.netlify.api import TOKEN_ENV, NetlifyClient
 
-_tokens: dict[str, str] = {}
+_settings: dict[str, str] = {}
 
 
 def remember_token(req: ConfigureRequest) -> None:
     """Keep the token in process memory (never on the pickled provider object)."""
     token = req.config.get("netlifyToken")
     if token:
-        _tokens["netlify"] = token
+        _settings["token"] = token
+    # Read at delete time, when only the old resource's inputs are at hand: the
+    # operator's word that the stack is leaving that site (see `leaving_site`).
+    _settings["move_from"] = (req.config.get("netlifySiteMoveFrom") or "").strip().lower()
+
+
+def leaving_site(site_id: str) -> bool:
+    """True while the stack moves away from `site_id` on purpose: its variables stay there."""
+    return bool(site_id) and _settings.get("move_from") == site_id.lower()
 
 
 def netlify_client(api_url: str, policy: RetryPolicy | None = None) -> NetlifyClient:
-    token = _tokens.get("netlify") or os.environ.get(TOKEN_ENV, "")
+    token = _settings.get("token") or os.environ.get(TOKEN_ENV, "")
     return NetlifyClient(api_url, token, policy=policy)
 
 

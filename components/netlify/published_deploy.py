@@ -3,7 +3,9 @@
 Pinned: restore that deploy (publish it without building) and lock it, so later
 builds do not replace it. Unpinned: unlock and publish the newest ready
 production deploy. A locked published deploy *is* a pin, so `read` reports a
-hand-made rollback or unlock as a change of `pinned_deploy`. When the pin
+hand-made rollback or unlock as a change of `pinned_deploy`; an unlocked one that
+is not the newest ready production deploy (a hand restore without a lock) shows as
+a change of `serving`, and `up` publishes the newest again. When the pin
 changes, `check` fills in `publishes`, so the preview says what the site will serve.
 """
 
@@ -47,6 +49,10 @@ def describe(deploy: JSON) -> str:
     return f"{deploy['id']} ({details})" if details else str(deploy["id"])
 
 
+def serving_label(pinned: str | None) -> str:
+    return f"pinned deploy {pinned}" if pinned else "the newest ready production deploy"
+
+
 def newest_ready_production(client: NetlifyClient, site_id: str) -> JSON | None:
     deploys = client.list_deploys(site_id, production=True, state="ready")
     ready = [d for d in deploys if d.get("state") == "ready" and d.get("context") == "production"]
@@ -80,9 +86,12 @@ class PublishedDeployProvider(NetlifyProvider):
         return CheckResult({**news, "publishes": publishes}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("site_id") != news.get("site_id") or olds.get("api_url") != news.get("api_url"):
+        if olds.get("site_id") != news.get("site_id"):
             return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=True)
-        changed = [k for k in ("pinned_deploy", "latest_build") if olds.get(k) != news.get(k)]
+        changed = [k for k in ("pinned_deploy", "latest_build", "api_url") if olds.get(k) != news.get(k)]
+        # Compared only once recorded: stacks written before `serving` existed show no diff.
+        if "serving" in olds and olds.get("serving") != news.get("serving"):
+            changed.append("serving")
         return DiffResult(changes=bool(changed), replaces=[])
 
     def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +119,10 @@ class PublishedDeployProvider(NetlifyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['site_id']}/published-deploy", self._converge(props))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if all(olds.get(k) == news.get(k) for k in ("pinned_deploy", "latest_build", "serving")):
+            # Only the API address changed: the site already serves what is declared.
+            return UpdateResult({**news, **{k: olds.get(k) for k in ("published_deploy_id", "locked")}})
         return UpdateResult(self._converge(news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -124,10 +136,22 @@ class PublishedDeployProvider(NetlifyProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with netlify_client(props["api_url"]) as client:
             published = client.get_site(props["site_id"]).get("published_deploy") or {}
-        observed_pin = published.get("id", "") if published.get("locked") else ""
+            observed_pin = published.get("id", "") if published.get("locked") else ""
+            serving: str | None = serving_label(observed_pin)
+            if not observed_pin:
+                newest = newest_ready_production(client, props["site_id"])
+                if newest and published.get("id") and newest["id"] != published.get("id"):
+                    serving = (
+                        f"deploy {published.get('id')}, published by hand without a lock; the newest ready "
+                        f"production deploy is {describe(newest)}"
+                    )
+                elif "serving" not in props:
+                    serving = None  # a stack written before `serving` existed: no phantom change
         inputs = {k: props.get(k) for k in ("api_url", "site_id", "latest_build", "publishes")} | {
             "pinned_deploy": observed_pin
         }
+        if serving is not None:
+            inputs["serving"] = serving
         outs = inputs | {
             "published_deploy_id": published.get("id", ""),
             "locked": bool(published.get("locked")),
@@ -157,6 +181,7 @@ class PublishedDeploy(Resource, module="netlify", name="PublishedDeploy"):
                 "site_id": site_id,
                 "pinned_deploy": pinned_deploy or "",
                 "latest_build": latest_build,
+                "serving": serving_label(pinned_deploy),
                 "publishes": None,
                 "published_deploy_id": None,
                 "locked": None,

@@ -44,6 +44,8 @@ class NetlifySite(pulumi.ComponentResource):
                 api_url=netlify.api_url,
                 account_id=netlify.account_id,
                 site_id=netlify.site_id,
+                site_url=netlify.site_url,
+                site_move_from=netlify.site_move_from,
                 key=variable.key,
                 values={context: variable.value for context in contexts_for(variable, netlify.env_contexts)},
                 is_secret=variable.secret,
@@ -57,16 +59,28 @@ class NetlifySite(pulumi.ComponentResource):
             lambda resolved: fingerprint(dict(resolved))
         )
 
+        declared = [variable.key for variable in args.variables]
+        # Before the build: it retires variables dropped from the config, so the build
+        # that follows no longer carries them.
+        inventory = EnvInventory(
+            f"{name}-inventory",
+            api_url=netlify.api_url,
+            account_id=netlify.account_id,
+            site_id=netlify.site_id,
+            declared_keys=declared,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+        )
         build = ProductionBuild(
             f"{name}-build",
             api_url=netlify.api_url,
             account_id=netlify.account_id,
             site_id=netlify.site_id,
             fingerprint=values,
+            keys=declared,
             pinned=netlify.pinned_deploy is not None,
             wait=netlify.wait_for_deploy,
             timeout_s=netlify.deploy_timeout_s,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*env_vars, inventory]),
         )
         published = PublishedDeploy(
             f"{name}-published",
@@ -75,14 +89,6 @@ class NetlifySite(pulumi.ComponentResource):
             pinned_deploy=netlify.pinned_deploy,
             latest_build=build.deploy_id,
             opts=child,
-        )
-        inventory = EnvInventory(
-            f"{name}-inventory",
-            api_url=netlify.api_url,
-            account_id=netlify.account_id,
-            site_id=netlify.site_id,
-            declared_keys=[variable.key for variable in args.variables],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
         )
         self.unmanaged_keys = inventory.unmanaged_keys
         self.build_deploy_id = build.deploy_id

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.generated_secret import GeneratedSecret
 from components.stack_config import StackConfig
 
 # The scopes our variables get: functions read them at run time, builds to bundle.
@@ -27,33 +28,36 @@ class SiteVariable:
 
 
 def site_variables(config: StackConfig, sms_pepper: pulumi.Input[str]) -> list[SiteVariable]:
+    """Each variable with the config key it comes from: a value the operator stored with
+    `--secret` is a secret variable, whatever the key (the key list only sets the floor)."""
     app = config.app
+
+    def variable(key: str, value: pulumi.Input[str], config_key: str) -> SiteVariable:
+        secret = config.is_secret(config_key)
+        return SiteVariable(key, pulumi.Output.secret(value) if secret else value, secret=secret)
+
     variables = [
-        SiteVariable("SUPABASE_URL", app.supabase_url, secret=False),
-        SiteVariable("SUPABASE_ANON_KEY", app.supabase_anon_key, secret=True),
-        SiteVariable("SUPABASE_SERVICE_ROLE_KEY", app.supabase_service_role_key, secret=True),
-        SiteVariable("STRIPE_SECRET_KEY", app.stripe_secret_key, secret=True),
-        SiteVariable("SMS_PEPPER", sms_pepper, secret=True),
+        variable("SUPABASE_URL", app.supabase_url, "supabaseUrl"),
+        variable("SUPABASE_ANON_KEY", app.supabase_anon_key, "supabaseAnonKey"),
+        variable("SUPABASE_SERVICE_ROLE_KEY", app.supabase_service_role_key, "supabaseServiceRoleKey"),
+        variable("STRIPE_SECRET_KEY", app.stripe_secret_key, "stripeSecretKey"),
+        variable("SMS_PEPPER", sms_pepper, "smsPepper"),
     ]
     if app.twilio is not None:
         variables += [
-            SiteVariable("TWILIO_ACCOUNT_SID", app.twilio.account_sid, secret=False),
-            SiteVariable("TWILIO_AUTH_TOKEN", app.twilio.auth_token, secret=True),
-            SiteVariable("TWILIO_FROM_NUMBER", app.twilio.from_number, secret=False),
+            variable("TWILIO_ACCOUNT_SID", app.twilio.account_sid, "twilioAccountSid"),
+            variable("TWILIO_AUTH_TOKEN", app.twilio.auth_token, "twilioAuthToken"),
+            variable("TWILIO_FROM_NUMBER", app.twilio.from_number, "twilioFromNumber"),
         ]
-    variables += [
-        SiteVariable(name, "true" if enabled else "false", secret=False) for name, enabled in config.flags.items()
-    ]
+    variables += [variable(name, "true" if enabled else "false", name) for name, enabled in config.flags.items()]
     return variables
 
 
 def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
     """The configured pepper, or one generated once and kept in state (so hashes made with it stay valid)."""
     if config.app.sms_pepper:
-        return pulumi.Output.secret(config.app.sms_pepper)
-    import pulumi_random  # only stacks without a configured pepper need the random provider
-
-    return pulumi_random.RandomPassword("sms-pepper", length=48, special=False).result
+        return config.app.sms_pepper
+    return GeneratedSecret("sms-pepper", length=48).result
 
 
 def fingerprint(values: Mapping[str, str]) -> str:

@@ -13,7 +13,7 @@ from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import SECRETS
-from local_services.stack_harness import StackHarness, tools_dir
+from local_services.stack_harness import StackHarness
 
 pytestmark = pytest.mark.integration
 
@@ -204,33 +204,26 @@ def test_failed_build_fails_the_update_and_the_next_up_builds_again(
     stack.stack.preview(expect_no_changes=True, on_output=quiet)
 
 
-def test_a_killed_up_loses_nothing_and_duplicates_nothing(stack: StackHarness, emulator: EmulatorControl) -> None:
+def spawn_up_until_its_build_starts(
+    stack: StackHarness, emulator: EmulatorControl, change: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """A real `pulumi up` of `change`, returned while the build it started is running."""
     stack.stack.up(on_output=quiet)
     deploys_before = len(emulator.deploys())
-    emulator.configure(build_seconds=3.0)
-    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    emulator.configure(build_seconds=4.0)
+    stack.set_config(change)
+    cli = stack.spawn("up", "--yes", "--skip-preview")
+    for _ in range(600):
+        if len(emulator.deploys()) > deploys_before:
+            break
+        time.sleep(0.05)
+    return cli
 
+
+def test_a_killed_up_loses_nothing_and_duplicates_nothing(stack: StackHarness, emulator: EmulatorControl) -> None:
     # The operator's `pulumi up` dies (SIGKILL, no clean-up) while the build it started is running.
-    with subprocess.Popen(
-        [
-            str(tools_dir() / "bin" / "pulumi"),
-            "up",
-            "--yes",
-            "--skip-preview",
-            "--non-interactive",
-            "--stack",
-            stack.stack.name,
-        ],
-        cwd=stack.project_dir,
-        env={**os.environ, **stack.env},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ) as killed:
-        for _ in range(600):
-            if len(emulator.deploys()) > deploys_before:
-                break
-            time.sleep(0.05)
+    with spawn_up_until_its_build_starts(stack, emulator, {"USE_SUPABASE_PHONE_OTP": "true"}) as killed:
+        deploys_before = len(emulator.deploys()) - 1
         os.killpg(killed.pid, signal.SIGKILL)
     assert len(emulator.deploys()) == deploys_before + 1
 

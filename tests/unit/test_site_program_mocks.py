@@ -23,7 +23,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(args)
         outputs = dict(args.inputs)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ.endswith("secrets:GeneratedSecret"):
             outputs["result"] = "generated-pepper-" + "x" * 31
         if args.typ.endswith("netlify:ProductionBuild"):
             outputs["deploy_id"] = "0123456789abcdef01234567"
@@ -100,15 +100,38 @@ def test_fingerprint_follows_every_value() -> None:
 
 @pulumi.runtime.test
 def test_configured_pepper_is_used_as_a_secret(mocks: RecordingMocks) -> pulumi.Output[Any]:
-    pepper = pulumi.Output.from_input(sms_pepper(load_stack_config(with_changes(smsPepper="configured"))))
+    config = load_stack_config(with_changes(smsPepper="configured"))
+    by_key = {v.key: v for v in site_variables(config, sms_pepper(config))}
+    pepper = pulumi.Output.from_input(by_key["SMS_PEPPER"].value)
 
     def check(args: list[Any]) -> None:
         value, secret = args
         assert value == "configured"
         assert secret is True
-        assert not [r for r in mocks.resources if r.typ.startswith("random:")]
+        assert by_key["SMS_PEPPER"].secret
+        assert not [r for r in mocks.resources if r.typ.endswith("GeneratedSecret")]
 
-    return pulumi.Output.all(pepper, pulumi.Output.from_input(pepper).is_secret()).apply(check)
+    return pulumi.Output.all(pepper, pepper.is_secret()).apply(check)
+
+
+@pulumi.runtime.test
+def test_a_value_stored_with_secret_is_a_secret_variable(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    secret_keys = [
+        f"soundfactory:{k}"
+        for k in ("supabaseAnonKey", "supabaseServiceRoleKey", "twilioAuthToken", "stripeSecretKey", "twilioAccountSid")
+    ]
+    config = load_stack_config(VALID, secret_keys)
+    by_key = {v.key: v for v in site_variables(config, "pepper")}
+    sid = pulumi.Output.from_input(by_key["TWILIO_ACCOUNT_SID"].value)
+
+    def check(args: list[Any]) -> None:
+        value, secret = args
+        assert value == VALID["soundfactory:twilioAccountSid"]
+        assert secret is True
+        assert by_key["TWILIO_ACCOUNT_SID"].secret
+        assert not by_key["TWILIO_FROM_NUMBER"].secret
+
+    return pulumi.Output.all(sid, sid.is_secret()).apply(check)
 
 
 @pulumi.runtime.test
@@ -117,7 +140,7 @@ def test_missing_pepper_is_generated_once_as_a_secret(mocks: RecordingMocks) -> 
     pepper = pulumi.Output.from_input(sms_pepper(config))
 
     def check(value: str) -> None:
-        generated = [r for r in mocks.resources if r.typ == "random:index/randomPassword:RandomPassword"]
+        generated = [r for r in mocks.resources if r.typ.endswith("secrets:GeneratedSecret")]
         assert [r.name for r in generated] == ["sms-pepper"]
         assert generated[0].inputs["length"] == 48
         assert value == "generated-pepper-" + "x" * 31
