@@ -25,6 +25,17 @@ class NetlifyApiError(Exception):
         self.message = message
 
 
+def config_hint(status: int, path: str) -> str:
+    """Which stack config key an error points at: the operator fixes config, not URLs."""
+    if status in (401, 403):
+        return " (check the netlifyToken config secret, or NETLIFY_AUTH_TOKEN: a token of a member of the team)"
+    if status == 404 and "/accounts/" in path:
+        return " (check netlifyAccountId, the team slug, and netlifySiteId)"
+    if status == 404 and "/sites/" in path:
+        return " (check netlifySiteId, the site's API ID)"
+    return ""
+
+
 class NetlifyClient:
     def __init__(
         self,
@@ -80,7 +91,12 @@ class NetlifyClient:
                 message = str(response.json().get("message", response.text))
             except ValueError:
                 message = response.text
-            raise NetlifyApiError(response.status_code, message, response.request.method, response.request.url.path)
+            raise NetlifyApiError(
+                response.status_code,
+                message + config_hint(response.status_code, response.request.url.path),
+                response.request.method,
+                response.request.url.path,
+            )
         return response.json() if response.content else None
 
     # -- environment variables ----------------------------------------------------

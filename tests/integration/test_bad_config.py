@@ -16,12 +16,6 @@ from tests.unit.test_stack_config import BAD_CONFIGS
 
 pytestmark = pytest.mark.integration
 
-# The engine type-checks booleans against Pulumi.yaml before our program runs.
-ENGINE_TYPE_ERRORS = {
-    "USE_SUPABASE_PHONE_OTP": "configuration key 'USE_SUPABASE_PHONE_OTP' must be of type 'boolean'",
-    "PROCESS_COMMISSIONS": "configuration key 'PROCESS_COMMISSIONS' must be of type 'boolean'",
-    "waitForDeploy": "configuration key 'waitForDeploy' must be of type 'boolean'",
-}
 UNKNOWN_DEPLOY = "0123456789abcdef01234567"
 ENGINE_CASES = [
     ("unknown pinned deploy", {"pinnedDeploy": UNKNOWN_DEPLOY}, f"pinnedDeploy: no deploy {UNKNOWN_DEPLOY} exists"),
@@ -67,6 +61,46 @@ def test_bad_config_fails_preview_without_mutating(
         harness.stack.preview(on_output=lambda _: None)
 
     message = str(failed.value)
-    engine_expected = next((msg for key, msg in ENGINE_TYPE_ERRORS.items() if key in changes), None)
-    assert expected in message or (engine_expected is not None and engine_expected in message), message
+    assert expected in message, message
+    assert "an unhandled error occurred" not in message
+    assert emulator.mutating_requests() == []
+
+
+def valid_config(harness: StackHarness, emulator: EmulatorControl) -> None:
+    harness.stack.remove_all_config(list(harness.stack.get_all_config()))
+    harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+    emulator.clear_requests()
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("soundfatory:USE_SUPABASE_PHONE_OTP", "did you mean soundfactory:USE_SUPABASE_PHONE_OTP?"),
+        ("netlify:PROCESS_COMMISSIONS", "did you mean soundfactory:PROCESS_COMMISSIONS?"),
+    ],
+)
+def test_a_key_in_a_namespace_nothing_reads_fails_preview(
+    preview_stack: tuple[StackHarness, EmulatorControl], key: str, expected: str
+) -> None:
+    harness, emulator = preview_stack
+    valid_config(harness, emulator)
+    harness.stack.set_config(key, auto.ConfigValue("false"))
+
+    with pytest.raises(auto.CommandError) as failed:
+        harness.stack.preview(on_output=lambda _: None)
+
+    assert f"{key}: no part of this program reads the namespace" in str(failed.value)
+    assert expected in str(failed.value)
+    assert emulator.mutating_requests() == []
+
+
+def test_a_rejected_token_fails_preview_naming_the_key(preview_stack: tuple[StackHarness, EmulatorControl]) -> None:
+    harness, emulator = preview_stack
+    valid_config(harness, emulator)
+    harness.set_config({}, {"netlifyToken": "not-the-token"})
+
+    with pytest.raises(auto.CommandError) as failed:
+        harness.stack.preview(on_output=lambda _: None)
+
+    assert "netlifyToken: the Netlify API" in str(failed.value)
     assert emulator.mutating_requests() == []
