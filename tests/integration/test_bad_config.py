@@ -63,6 +63,7 @@ def test_bad_config_fails_preview_without_mutating(
     message = str(failed.value)
     assert expected in message, message
     assert "an unhandled error occurred" not in message
+    assert "reach the site only after the pin is released" not in message
     assert emulator.mutating_requests() == []
 
 

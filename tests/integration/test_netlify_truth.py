@@ -163,3 +163,16 @@ def test_secrets_never_reach_previews_of_these_changes(stack: StackHarness, emul
     for name, value in SECRETS.items():
         assert value not in check.stdout + check.stderr, name
     assert "sk_test_handmade" not in check.stdout
+
+
+def test_without_a_configured_pepper_one_is_generated_once_and_kept(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    stack.remove_config("smsPepper")
+    stack.stack.up(on_output=quiet)
+    pepper = emulator.published_env()["env"]["SMS_PEPPER"]  # sha256 of the value: it is a secret
+    assert emulator.env()["SMS_PEPPER"]["is_secret"] is True
+
+    stack.stack.preview(expect_no_changes=True, on_output=quiet)
+    stack.stack.refresh(expect_no_changes=True, on_output=quiet)
+    assert emulator.published_env()["env"]["SMS_PEPPER"] == pepper
