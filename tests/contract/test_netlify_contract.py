@@ -1,4 +1,4 @@
-"""The Netlify emulator against Netlify's own OpenAPI 2.0 spec.
+"""The Netlify emulator against Netlify's own OpenAPI 2.0 spec (npm `@netlify/open-api`).
 
 Every endpoint in the emulator's routing table must be an operation of the spec (same
 path, method and operationId), and every real response the emulator gives for it,
@@ -10,18 +10,16 @@ Swagger 2.0 schemas are draft-4 JSON Schema; formats are not checked (the spec's
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import yaml
 
 from local_services.netlify import RunningEmulator, start_emulator
 from local_services.netlify.api import ENDPOINTS, Endpoint
+from local_services.netlify.spec import load_netlify_spec
 
 pytestmark = pytest.mark.contract
 
@@ -37,13 +35,6 @@ RELIED_ON = {
     "deploy": {"id", "site_id", "build_id", "state", "context", "branch", "locked", "created_at", "updated_at"},
     "build": {"id", "deploy_id", "sha", "done", "created_at"},
 }
-
-
-def spec_path() -> Path:
-    override = os.environ.get("NETLIFY_SWAGGER_PATH")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "netlify-swagger.yml"
 
 
 def _tighten(node: Any) -> Any:
@@ -129,9 +120,15 @@ class Contract:
         else:
             self._check_relied_on(schema, payload, endpoint.operation_id)
 
+    def definition_name(self, schema: dict[str, Any]) -> str | None:
+        """The definition a schema is (the published spec inlines every $ref)."""
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return ref.rsplit("/", 1)[-1]
+        return next((name for name, body in self.spec["definitions"].items() if body == schema), None)
+
     def _check_relied_on(self, schema: dict[str, Any], payload: Any, what: str) -> None:
-        ref = (schema.get("items") or schema).get("$ref", "")
-        fields = RELIED_ON.get(ref.rsplit("/", 1)[-1], set())
+        fields = RELIED_ON.get(self.definition_name(schema.get("items") or schema) or "", set())
         for item in payload if isinstance(payload, list) else [payload]:
             assert fields <= set(item), f"{what}: missing {sorted(fields - set(item))}"
 
@@ -194,11 +191,7 @@ class Harness:
 
 @pytest.fixture(scope="module")
 def contract() -> Contract:
-    path = spec_path()
-    if not path.is_file():
-        pytest.fail(f"Netlify OpenAPI spec not found at {path}; set NETLIFY_SWAGGER_PATH")
-    with path.open(encoding="utf-8") as handle:
-        return Contract(yaml.safe_load(handle))
+    return Contract(load_netlify_spec())
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +395,7 @@ def test_the_error_definition_is_the_documented_default(contract: Contract) -> N
     for endpoint in ENDPOINTS:
         operation, _ = contract.operation(endpoint)
         default = operation["responses"]["default"]
-        assert contract._deref(default)["schema"] == {"$ref": "#/definitions/error"}
+        assert contract.definition_name(contract._deref(default)["schema"]) == "error"
 
 
 def test_tightened_definitions_still_reject_undocumented_fields(contract: Contract) -> None:

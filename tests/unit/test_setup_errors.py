@@ -93,3 +93,22 @@ def test_second_setup_is_a_cache_hit() -> None:
     result = run(["bash", str(SETUP)], dict(os.environ))
     assert result.returncode == 0, result.stderr
     assert "(cached)" in result.stderr
+
+
+def test_missing_node_is_explained(tmp_path: Path) -> None:
+    # A copy of the repo's npm files without node_modules, and a PATH without node/npm.
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "setup-node.sh", tmp_path / "scripts")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(REPO / name, tmp_path)
+    result = run(["/bin/bash", str(tmp_path / "scripts" / "setup-node.sh")], {"PATH": str(tmp_path / "no-tools")})
+    assert result.returncode == 1
+    assert "Node.js and npm are not installed" in result.stderr
+    assert "apt-get install nodejs npm" in result.stderr
+    assert "run 'make setup' again" in result.stderr
+
+
+def test_node_modules_is_reinstalled_only_when_the_lock_is_newer() -> None:
+    result = run(["bash", str(REPO / "scripts" / "setup-node.sh")], dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert "(cached)" in result.stderr
