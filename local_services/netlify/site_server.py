@@ -12,10 +12,10 @@ import html
 import json
 import re
 
+from local_services.common.http_server import Request, Response
 from local_services.netlify.deploys import published_deploy
 from local_services.netlify.functions import FUNCTIONS, Invocation, SmsOutbox
-from local_services.netlify.http_base import Request, Response
-from local_services.netlify.state import DeployRecord, StateStore
+from local_services.netlify.state import DeployRecord, NetlifyStore
 
 FUNCTIONS_PREFIX = "/.netlify/functions/"
 PERMALINK = re.compile(r"^/_deploys/(?P<deploy_id>[0-9a-f]+)(?P<rest>/.*)?$")
@@ -67,7 +67,7 @@ def _page(status: int, text: str) -> Response:
 
 
 class SiteApp:
-    def __init__(self, store: StateStore, site_id: str, outbox: SmsOutbox) -> None:
+    def __init__(self, store: NetlifyStore, site_id: str, outbox: SmsOutbox) -> None:
         self.store = store
         self.site_id = site_id
         self.outbox = outbox
