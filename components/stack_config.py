@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from components.backups.config import PLAIN_KEYS as BACKUP_PLAIN_KEYS
+from components.backups.config import SECRET_KEYS as BACKUP_SECRET_KEYS
+from components.backups.config import BackupConfig, parse_backup_config
 from components.feature_flags import FLAG_NAMES, FLAGS
 
 PROJECT = "soundfactory"
@@ -51,6 +54,9 @@ SECRET_KEYS = frozenset(
         "twilioAuthToken",
     }
 )
+# Backups: the keys live with their parser (components/backups/config.py).
+PLAIN_KEYS |= BACKUP_PLAIN_KEYS
+SECRET_KEYS |= BACKUP_SECRET_KEYS
 KNOWN_KEYS = PLAIN_KEYS | SECRET_KEYS | FLAG_NAMES
 
 
@@ -101,6 +107,7 @@ class StackConfig:
     stripe_api_url: str
     s3_endpoint_url: str
     backup_bucket: str
+    backups: BackupConfig | None = None  # None: backupsEnabled is false
 
 
 def _strip_namespace(raw: Mapping[str, str]) -> dict[str, str]:
@@ -129,7 +136,9 @@ def _url(key: str, value: str, problems: list[str]) -> str:
     return value.rstrip("/")
 
 
-def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None = None) -> StackConfig:
+def load_stack_config(
+    raw: Mapping[str, str], secret_keys: Iterable[str] | None = None, stack_name: str = ""
+) -> StackConfig:
     """Validate raw config (`project:key` -> string, as the engine passes it).
 
     `secret_keys` lists the keys stored encrypted; when given, a secret setting
@@ -254,6 +263,7 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
         stripe_api_url=_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
         s3_endpoint_url=_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
+        backups=parse_backup_config(values, problems, stack_name),
     )
     secret_key = stack.app.stripe_secret_key
     if secret_key and not re.match(r"^(sk|rk)_(live|test)_[0-9A-Za-z]+$", secret_key):
