@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi.runtime
 
+from components.backups.backup_infra import BackupInfra, BackupInfraArgs
 from components.netlify_site import NetlifySite, NetlifySiteArgs
 from components.site_env import site_variables, sms_pepper
 from components.stack_config import ConfigError, load_stack_config
@@ -22,7 +23,7 @@ def secret_config_keys(raw: dict[str, str]) -> list[str]:
 def main() -> None:
     try:
         raw = raw_config()
-        config = load_stack_config(raw, secret_config_keys(raw))
+        config = load_stack_config(raw, secret_config_keys(raw), pulumi.get_stack())
     except ConfigError as exc:
         # Raised before any resource is registered: a bad config changes nothing.
         raise pulumi.RunError(str(exc)) from None
@@ -45,7 +46,16 @@ def main() -> None:
     pulumi.export("netlifyApiUrl", config.netlify.api_url)
     pulumi.export("stripeApiUrl", config.stripe_api_url)
     pulumi.export("s3EndpointUrl", config.s3_endpoint_url)
-    pulumi.export("backupBucket", config.backup_bucket)
+    if config.backups is None:
+        pulumi.export("backupBucket", config.backup_bucket)
+    else:
+        backups = BackupInfra("backups", BackupInfraArgs(config=config.backups))
+        host = config.backups.host
+        pulumi.export("backupBucket", backups.bucket_name)
+        pulumi.export("backupHost", f"{host.user}@{host.host}:{host.port}")
+        pulumi.export("backupUploaderAccessKeyId", backups.uploader_access_key_id)
+        pulumi.export("backupRestoreAccessKeyId", backups.restore_access_key_id)
+        pulumi.export("backupRestoreSecretAccessKey", backups.restore_secret_access_key)
 
 
 main()
