@@ -202,6 +202,8 @@ def read_controls(client: S3Client, bucket: str) -> dict[str, Any]:
             "mode": str(retention.get("Mode", "")) if enabled else "",
             "days": int(retention.get("Days", 0)) if enabled else 0,
         }
+        if retention.get("Years"):  # a retention in years is not what we declare: show it as drift
+            object_lock["years"] = int(retention["Years"])
         if enabled and not object_lock["mode"]:
             object_lock["mode"] = "ENABLED-WITHOUT-DEFAULT-RETENTION"
     except ClientError as exc:

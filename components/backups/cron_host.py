@@ -46,7 +46,9 @@ from components.backups.ssh import (
 
 CONNECTION_KEYS = ("host", "port", "user")
 REPLACE_KEYS = (*CONNECTION_KEYS, "install_dir", "marker")
-UPDATE_KEYS = ("script", "env_file", "crontab_line")
+# file_state: what `read` found for each file (plain words, never content), so a hand edit of the
+# secret env file is named in a diff without showing anything of it.
+UPDATE_KEYS = ("script", "env_file", "crontab_line", "file_state")
 SECRET_OUTPUTS = ["env_file", "env_sha256"]
 SCRIPT_NAME = "bin/soundfactory-backup"
 ENV_NAME = "backup.env"
@@ -54,6 +56,7 @@ LOG_NAME = "backup.log"
 SCRIPT_MODE = 0o700
 ENV_MODE = 0o600
 CHANGED = "<changed on the host>"
+AS_DECLARED = "as declared"
 MISSING = "<missing on the host>"
 WRONG_MODE = "<mode {mode:04o} on the host, not {want:04o}>"
 
@@ -126,6 +129,10 @@ def _install_path(sftp: paramiko.SFTPClient, install_dir: str) -> str:
     return install_dir if install_dir.startswith("/") else posixpath.join(sftp.normalize("."), install_dir)
 
 
+def declared_file_state() -> dict[str, str]:
+    return {SCRIPT_NAME: AS_DECLARED, ENV_NAME: AS_DECLARED}
+
+
 def _outputs(props: dict[str, Any], install_path: str, created: list[str]) -> dict[str, Any]:
     return {
         **{k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS, "host_keys")},
@@ -152,10 +159,10 @@ class CronHostProvider(ResourceProvider):
             created = make_dirs(sftp, posixpath.join(path, posixpath.dirname(SCRIPT_NAME)))
             if olds is not None:
                 created = list(olds.get("created_dirs") or []) + created
-            if olds is None or olds.get("script") != props["script"]:
-                write_file_atomically(sftp, posixpath.join(path, SCRIPT_NAME), props["script"].encode(), SCRIPT_MODE)
-            if olds is None or olds.get("env_file") != props["env_file"]:
-                write_file_atomically(sftp, posixpath.join(path, ENV_NAME), props["env_file"].encode(), ENV_MODE)
+            found = (olds or {}).get("file_state") or {}
+            for key, name, mode in (("script", SCRIPT_NAME, SCRIPT_MODE), ("env_file", ENV_NAME, ENV_MODE)):
+                if olds is None or olds.get(key) != props[key] or found.get(name) != AS_DECLARED:
+                    write_file_atomically(sftp, posixpath.join(path, name), props[key].encode(), mode)
             if olds is None or olds.get("crontab_line") != props["crontab_line"]:
                 current = read_crontab(client)
                 write_crontab(client, with_our_line(current, props["marker"], props["crontab_line"]))
@@ -188,26 +195,29 @@ class CronHostProvider(ResourceProvider):
         with connect(_target(props)) as client, client.open_sftp() as sftp:
             path = props.get("install_path") or _install_path(sftp, props["install_dir"])
             observed_files: dict[str, str] = {}
+            file_state: dict[str, str] = {}
             for key, name, mode in (("script", SCRIPT_NAME, SCRIPT_MODE), ("env_file", ENV_NAME, ENV_MODE)):
                 full = posixpath.join(path, name)
                 data = read_file(sftp, full)
                 if data is None:
-                    observed_files[key] = MISSING
+                    file_state[name] = MISSING
                 elif sha256(data) != sha256(props[key]):
-                    observed_files[key] = CHANGED
+                    file_state[name] = CHANGED
                 elif (live_mode := file_mode(sftp, full)) != mode:
-                    observed_files[key] = WRONG_MODE.format(mode=live_mode or 0, want=mode)
+                    file_state[name] = WRONG_MODE.format(mode=live_mode or 0, want=mode)
                 else:
-                    observed_files[key] = props[key]
+                    file_state[name] = AS_DECLARED
+                observed_files[key] = props[key] if file_state[name] == AS_DECLARED else file_state[name]
             current = read_crontab(client)
         ours = [row for row in (current or "").splitlines() if _is_ours(row, props["marker"])]
         line = "\n".join(ours)
-        if not ours and all(value == MISSING for value in observed_files.values()):
+        if not ours and all(value == MISSING for value in file_state.values()):
             return ReadResult(None, {})  # removed by hand: dropped from state, `up` installs it again
         observed = {
             **{k: props[k] for k in (*REPLACE_KEYS, "host_keys")},
             **observed_files,
             "crontab_line": line,
+            "file_state": file_state,
         }
         outputs = {
             **observed,
@@ -251,6 +261,7 @@ class CronHost(Resource, module="backups", name="CronHost"):
                 "script": script,
                 "env_file": pulumi.Output.secret(env_file),
                 "crontab_line": crontab_line(schedule, install_dir, marker),
+                "file_state": declared_file_state(),
                 "install_path": None,
                 "created_dirs": None,
                 "script_sha256": None,
