@@ -5,6 +5,7 @@ One stack is brought up once for the module; the tests run in order (the last on
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -118,10 +119,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             try:
                 yield deployed
             finally:
-                try:
+                with contextlib.suppress(auto.CommandError):
                     harness.stack.destroy(on_output=quiet)
-                except auto.CommandError:
-                    pass
                 servers.set_crontab(original)
                 servers.ssh(f"rm -rf {install_dir}")
     finally:
@@ -342,5 +341,6 @@ def _admin_key(deployed: Deployed) -> tuple[str, str]:
     text = deployed.servers.credentials_file.read_text()
     key_id = re.search(r"aws_access_key_id = (\S+)", text)
     secret = re.search(r"aws_secret_access_key = (\S+)", text)
-    assert key_id and secret
+    assert key_id
+    assert secret
     return key_id[1], secret[1]
