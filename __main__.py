@@ -7,6 +7,7 @@ import sys
 import pulumi
 import pulumi.runtime
 
+from components.backups.backup_infra import BackupInfra, BackupInfraArgs
 from components.netlify.site import NetlifySite, NetlifySiteArgs
 from components.netlify.variables import site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
@@ -28,7 +29,7 @@ def secret_config_keys(raw: dict[str, str]) -> list[str]:
 def load_or_exit() -> StackConfig:
     try:
         raw = raw_config()
-        return load_stack_config(raw, secret_config_keys(raw))
+        return load_stack_config(raw, secret_config_keys(raw), pulumi.get_stack())
     except ConfigError as exc:
         # Before any resource is registered: a bad config changes nothing.
         pulumi.log.error(str(exc))
@@ -64,7 +65,16 @@ def main() -> None:
     export("netlifyApiUrl", config.netlify.api_url, "netlifyApiUrl")
     export("stripeApiUrl", config.stripe_api_url, "stripeApiUrl")
     export("s3EndpointUrl", config.s3_endpoint_url, "s3EndpointUrl")
-    export("backupBucket", config.backup_bucket, "backupBucket")
+    if config.backups is None:
+        export("backupBucket", config.backup_bucket, "backupBucket")
+    else:
+        backups = BackupInfra("backups", BackupInfraArgs(config=config.backups))
+        host = config.backups.host
+        pulumi.export("backupBucket", backups.bucket_name)
+        export("backupHost", f"{host.user}@{host.host}:{host.port}", "backupHost")
+        pulumi.export("backupUploaderAccessKeyId", backups.uploader_access_key_id)
+        pulumi.export("backupRestoreAccessKeyId", backups.restore_access_key_id)
+        pulumi.export("backupRestoreSecretAccessKey", backups.restore_secret_access_key)
 
 
 main()

@@ -12,6 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from components.backups.config import PLAIN_KEYS as BACKUP_PLAIN_KEYS
+from components.backups.config import SECRET_KEYS as BACKUP_SECRET_KEYS
+from components.backups.config import BackupConfig, parse_backup_config
 from components.feature_flags import FLAG_NAMES, FLAGS
 from components.netlify import config as netlify_config
 from components.netlify.config import NetlifyConfig, parse_bool, parse_url
@@ -22,24 +25,32 @@ ENGINE_NAMESPACES = frozenset({"pulumi"})
 
 # Keys this program reads. Anything else under `soundfactory:` is a typo or a flag
 # nobody declared, and is refused rather than silently ignored.
-PLAIN_KEYS = netlify_config.PLAIN_KEYS | frozenset(
-    {
-        "supabaseUrl",
-        "twilioAccountSid",
-        "twilioFromNumber",
-        "stripeApiUrl",
-        "s3EndpointUrl",
-        "backupBucket",
-    }
+PLAIN_KEYS = (
+    netlify_config.PLAIN_KEYS
+    | BACKUP_PLAIN_KEYS
+    | frozenset(
+        {
+            "supabaseUrl",
+            "twilioAccountSid",
+            "twilioFromNumber",
+            "stripeApiUrl",
+            "s3EndpointUrl",
+            "backupBucket",
+        }
+    )
 )
-SECRET_KEYS = netlify_config.SECRET_KEYS | frozenset(
-    {
-        "supabaseAnonKey",
-        "supabaseServiceRoleKey",
-        "stripeSecretKey",
-        "smsPepper",
-        "twilioAuthToken",
-    }
+SECRET_KEYS = (
+    netlify_config.SECRET_KEYS
+    | BACKUP_SECRET_KEYS
+    | frozenset(
+        {
+            "supabaseAnonKey",
+            "supabaseServiceRoleKey",
+            "stripeSecretKey",
+            "smsPepper",
+            "twilioAuthToken",
+        }
+    )
 )
 KNOWN_KEYS = PLAIN_KEYS | SECRET_KEYS | FLAG_NAMES
 
@@ -79,6 +90,7 @@ class StackConfig:
     stripe_api_url: str
     s3_endpoint_url: str
     backup_bucket: str
+    backups: BackupConfig | None = None  # None: backupsEnabled is false
     # Every key the operator stored encrypted (`pulumi config set --secret`), without
     # namespace: such a value stays secret end to end, whatever the key.
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -128,7 +140,9 @@ def _unknown_key_problems(values: Mapping[str, str], foreign: list[str]) -> list
     return problems
 
 
-def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None = None) -> StackConfig:
+def load_stack_config(
+    raw: Mapping[str, str], secret_keys: Iterable[str] | None = None, stack_name: str = ""
+) -> StackConfig:
     """Validate raw config (`project:key` -> string, as the engine passes it).
 
     `secret_keys` lists the keys stored encrypted; when given, a secret setting
@@ -200,6 +214,7 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
         s3_endpoint_url=parse_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
         secret_keys=encrypted,
+        backups=parse_backup_config(values, problems, stack_name),
     )
     secret_key = stack.app.stripe_secret_key
     if secret_key and not re.match(r"^(sk|rk)_(live|test)_[0-9A-Za-z]+$", secret_key):

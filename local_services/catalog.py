@@ -5,6 +5,8 @@ The ports and ids here are the ones `Pulumi.local.yaml` points at.
 
 from __future__ import annotations
 
+from local_services.s3 import s3_service
+from local_services.sshd import sshd_service
 from local_services.supervisor import RUN_DIR, Service, python_module
 
 NETLIFY_API_PORT = 18081
@@ -13,6 +15,9 @@ LOCAL_SITE_ID = "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 LOCAL_ACCOUNT_ID = "soundfactory-local"
 # Dev-only credential of the emulator; the local stack holds it as an encrypted config secret.
 LOCAL_NETLIFY_TOKEN = "local-dev-token"  # noqa: S105
+# Backups: S3/IAM (moto) and the cron host (sshd); Pulumi.local.yaml points at the files they write.
+S3_PORT = 18090
+SSHD_PORT = 18022
 
 
 def local_stack_services() -> list[Service]:
@@ -35,4 +40,6 @@ def local_stack_services() -> list[Service]:
             health_url=f"http://127.0.0.1:{NETLIFY_SITE_PORT}/",
             env={"NETLIFY_EMULATOR_TOKEN": LOCAL_NETLIFY_TOKEN},
         ),
+        s3_service(S3_PORT, RUN_DIR / "s3"),
+        sshd_service(SSHD_PORT, RUN_DIR / "sshd"),
     ]

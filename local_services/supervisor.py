@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 
@@ -39,7 +41,19 @@ class Service:
         return self.run_dir / f"{self.name}.log"
 
 
+def _ssh_banner(url: str) -> bool:
+    """`ssh://host:port`: the server answers with an SSH banner (sshd is not an HTTP service)."""
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 22), timeout=1.0) as conn:
+            return conn.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
 def healthy(url: str) -> bool:
+    if url.startswith("ssh://"):
+        return _ssh_banner(url)
     try:
         return httpx.get(url, timeout=1.0).status_code < 500
     except httpx.HTTPError:

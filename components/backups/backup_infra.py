@@ -1,0 +1,124 @@
+"""`soundfactory:backups:Infra`: the backup bucket, its two identities and the cron host.
+
+    bucket (versioning, encryption, public access block, policy, lifecycle, object lock)
+    uploader identity  -> its key goes into the host's env file only
+    restore identity   -> its key is a secret stack output, for whoever restores
+    cron host          -> the command, the env file and one crontab line
+
+The host's command comes from `BackupInfraArgs.command_script` (the next issue's
+`sfops backup`); until then a placeholder that proves the env file is readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from components.backups.bucket import Bucket
+from components.backups.config import BackupConfig
+from components.backups.cron_host import CronHost, env_file_content
+from components.backups.identities import AccessIdentity, restore_policy, uploader_policy
+
+PLACEHOLDER_SCRIPT = Path(__file__).with_name("placeholder_backup.sh")
+
+
+def placeholder_script() -> str:
+    return PLACEHOLDER_SCRIPT.read_text()
+
+
+@dataclass
+class BackupInfraArgs:
+    config: BackupConfig
+    command_script: str | None = None  # None: the placeholder
+
+
+def env_values(config: BackupConfig, access_key_id: str, secret_access_key: str) -> dict[str, str]:
+    """The env file the host's command reads (the interface with `sfops backup`)."""
+    bucket = config.bucket
+    return {
+        "DATABASE_URL": config.database_url,
+        "BACKUP_BUCKET": bucket.name,
+        "BACKUP_PREFIX": bucket.prefix,
+        "S3_ENDPOINT_URL": bucket.endpoint_url,
+        "AWS_ENDPOINT_URL_S3": bucket.endpoint_url,
+        "AWS_REGION": bucket.region,
+        "AWS_ACCESS_KEY_ID": access_key_id,
+        "AWS_SECRET_ACCESS_KEY": secret_access_key,
+        "BACKUP_RECIPIENT": config.recipient,
+    }
+
+
+class BackupInfra(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    uploader_access_key_id: pulumi.Output[str]
+    restore_access_key_id: pulumi.Output[str]
+    restore_secret_access_key: pulumi.Output[str]
+    install_path: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BackupInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("soundfactory:backups:Infra", name, None, opts)
+        config = args.config
+        settings = config.bucket
+        child = pulumi.ResourceOptions(parent=self)
+
+        if settings.object_lock_mode:
+            pulumi.log.warn(
+                f"backups: Object Lock ({settings.object_lock_mode.lower()}, {settings.object_lock_days} days) "
+                f"on bucket {settings.name} cannot be turned off once applied; a later change that needs it off "
+                "is refused",
+                resource=self,
+            )
+        if not settings.deny_insecure_transport:
+            pulumi.log.info(
+                "backups: the bucket policy leaves out the deny-non-TLS statement (backupDenyInsecureTransport=false)",
+                resource=self,
+            )
+
+        bucket = Bucket(f"{name}-bucket", settings, opts=child)
+        uploader = AccessIdentity(
+            f"{name}-uploader",
+            endpoint_url=settings.iam_endpoint_url,
+            region=settings.region,
+            user_name=f"{settings.name}-uploader",
+            policy=uploader_policy(settings.name, settings.prefix),
+            opts=child,
+        )
+        restore = AccessIdentity(
+            f"{name}-restore",
+            endpoint_url=settings.iam_endpoint_url,
+            region=settings.region,
+            user_name=f"{settings.name}-restore",
+            policy=restore_policy(settings.name),
+            opts=child,
+        )
+        env_file: pulumi.Output[str] = pulumi.Output.all(uploader.access_key_id, uploader.secret_access_key).apply(
+            lambda keys: env_file_content(env_values(config, keys[0], keys[1]))
+        )
+        host = config.host
+        cron = CronHost(
+            f"{name}-host",
+            host=host.host,
+            port=host.port,
+            user=host.user,
+            host_keys=list(host.host_keys),
+            install_dir=host.install_dir,
+            schedule=host.schedule,
+            script=args.command_script or placeholder_script(),
+            env_file=env_file,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
+        )
+        self.bucket_name = bucket.bucket
+        self.uploader_access_key_id = uploader.access_key_id
+        self.restore_access_key_id = restore.access_key_id
+        self.restore_secret_access_key = pulumi.Output.secret(restore.secret_access_key)
+        self.install_path = cron.install_path
+        self.register_outputs(
+            {
+                "bucket": self.bucket_name,
+                "uploaderAccessKeyId": self.uploader_access_key_id,
+                "restoreAccessKeyId": self.restore_access_key_id,
+                "installPath": self.install_path,
+            }
+        )

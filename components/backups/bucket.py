@@ -1,0 +1,354 @@
+"""`backups:Bucket`: the S3 bucket that keeps database backups, with every hardening control declared.
+
+Controls (each one an input property, read back on refresh, so drift shows by name):
+`versioning`, `encryption` (SSE-S3 or SSE-KMS), `public_access_block` (all four
+settings), `policy` (deny non-TLS access; deny object deletion to all but the
+break-glass principal), `lifecycle` (expiration, noncurrent-version expiration,
+abort incomplete multipart uploads) and `object_lock` (optional; governance or
+compliance). Object Lock cannot be turned off once a bucket has it: `check` refuses
+a change that would need that, before any call.
+
+`pulumi destroy` deletes the bucket only when it is empty: backups are never
+deleted by a deployment tool (see the error message for what to do).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from botocore.exceptions import ClientError
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components.backups.aws import AwsProvider, error_code, s3_client
+from components.backups.config import BucketSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+REPLACE_KEYS = ("endpoint_url", "region", "bucket")
+CONTROLS = ("versioning", "encryption", "public_access_block", "policy", "lifecycle", "object_lock")
+PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+RULE_ID = "soundfactory-backups-retention"
+LOCK_OFF_MESSAGE = (
+    "Object Lock cannot be turned off: this bucket has it ({mode}, {days} days) and S3 keeps it for the bucket's "
+    "life. Set backupObjectLockMode back to {mode_lower} (a shorter retention is allowed), or move backups to a "
+    "new bucket (a new backupBucket name) and retire this one by hand."
+)
+
+
+# --- desired state (pure) -----------------------------------------------------------------
+
+
+def bucket_policy(name: str, break_glass_principal: str, *, deny_insecure_transport: bool) -> dict[str, Any]:
+    bucket_arn, objects_arn = f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"
+    statements: list[dict[str, Any]] = []
+    if deny_insecure_transport:
+        statements.append(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, objects_arn],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
+    statements.append(
+        {
+            "Sid": "DenyObjectDeletionExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": objects_arn,
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": break_glass_principal}},
+        }
+    )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def canonical_policy(document: dict[str, Any] | str) -> str:
+    """One spelling per meaning (AWS may return 'x' for ['x'], or reorder), so only real changes diff."""
+    doc = json.loads(document) if isinstance(document, str) else document
+
+    def listed(value: Any) -> Any:
+        return sorted(value) if isinstance(value, list) else [value]
+
+    statements = doc.get("Statement", [])
+    normalized = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        entry = dict(statement)
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key in entry:
+                entry[key] = listed(entry[key])
+        principal = entry.get("Principal")
+        if isinstance(principal, dict):
+            entry["Principal"] = {k: listed(p) for k, p in principal.items()}
+        normalized.append(entry)
+    return json.dumps({**doc, "Statement": normalized}, sort_keys=True)
+
+
+def desired_state(settings: BucketSettings) -> dict[str, Any]:
+    """The resource's inputs: connection plus one property per control."""
+    return {
+        "endpoint_url": settings.endpoint_url,
+        "region": settings.region,
+        "bucket": settings.name,
+        "versioning": "Enabled",
+        "encryption": {
+            "algorithm": "aws:kms" if settings.kms_key_id else "AES256",
+            "kms_key_id": settings.kms_key_id or "",
+        },
+        "public_access_block": dict.fromkeys(PUBLIC_ACCESS_SETTINGS, True),
+        "policy": canonical_policy(
+            bucket_policy(
+                settings.name,
+                settings.break_glass_principal,
+                deny_insecure_transport=settings.deny_insecure_transport,
+            )
+        ),
+        "lifecycle": [
+            {
+                "id": RULE_ID,
+                "status": "Enabled",
+                "prefix": "",
+                "expiration_days": settings.expiration_days,
+                "noncurrent_days": settings.noncurrent_days,
+                "abort_multipart_days": settings.abort_multipart_days,
+                "other": "",
+            }
+        ],
+        "object_lock": {"mode": settings.object_lock_mode or "", "days": settings.object_lock_days},
+    }
+
+
+def _flat_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    rest = dict(rule)
+    filt = dict(rest.pop("Filter", {}) or {})
+    prefix = filt.pop("Prefix", rest.pop("Prefix", ""))
+    expiration = dict(rest.pop("Expiration", {}) or {})
+    noncurrent = dict(rest.pop("NoncurrentVersionExpiration", {}) or {})
+    abort = dict(rest.pop("AbortIncompleteMultipartUpload", {}) or {})
+    flat = {
+        "id": rest.pop("ID", ""),
+        "status": rest.pop("Status", ""),
+        "prefix": prefix,
+        "expiration_days": int(expiration.pop("Days", 0) or 0),
+        "noncurrent_days": int(noncurrent.pop("NoncurrentDays", 0) or 0),
+        "abort_multipart_days": int(abort.pop("DaysAfterInitiation", 0) or 0),
+    }
+    leftovers = {k: val for k, val in {**rest, "Filter": filt, "Expiration": expiration}.items() if val}
+    leftovers |= {"NoncurrentVersionExpiration": noncurrent} if noncurrent else {}
+    flat["other"] = json.dumps(leftovers, sort_keys=True, default=str) if leftovers else ""
+    return flat
+
+
+def _aws_rule(flat: dict[str, Any]) -> dict[str, Any]:
+    rule: dict[str, Any] = {"ID": flat["id"], "Status": flat["status"], "Filter": {"Prefix": flat["prefix"]}}
+    # Numbers arrive from the engine as floats; S3 wants whole days.
+    if flat["expiration_days"]:
+        rule["Expiration"] = {"Days": int(flat["expiration_days"])}
+    if flat["noncurrent_days"]:
+        rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(flat["noncurrent_days"])}
+    if flat["abort_multipart_days"]:
+        rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(flat["abort_multipart_days"])}
+    return rule
+
+
+# --- reading and writing each control ---------------------------------------------------------
+
+
+def _missing(exc: ClientError, *codes: str) -> bool:
+    return error_code(exc) in codes
+
+
+def read_controls(client: S3Client, bucket: str) -> dict[str, Any]:
+    """Every control as it is on the server, in the shape of `desired_state`. Raises NoSuchBucket."""
+    versioning = client.get_bucket_versioning(Bucket=bucket).get("Status") or "Disabled"
+    try:
+        rules = client.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+        encryption = {"algorithm": default.get("SSEAlgorithm", ""), "kms_key_id": default.get("KMSMasterKeyID", "")}
+    except ClientError as exc:
+        if not _missing(exc, "ServerSideEncryptionConfigurationNotFoundError"):
+            raise
+        encryption = {"algorithm": "", "kms_key_id": ""}
+    try:
+        block = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        public_access_block = {k: bool(block.get(k, False)) for k in PUBLIC_ACCESS_SETTINGS}
+    except ClientError as exc:
+        if not _missing(exc, "NoSuchPublicAccessBlockConfiguration"):
+            raise
+        public_access_block = dict.fromkeys(PUBLIC_ACCESS_SETTINGS, False)
+    try:
+        policy = canonical_policy(client.get_bucket_policy(Bucket=bucket)["Policy"])
+    except ClientError as exc:
+        if not _missing(exc, "NoSuchBucketPolicy"):
+            raise
+        policy = ""
+    try:
+        live_rules = client.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+        lifecycle = sorted((_flat_rule(dict(r)) for r in live_rules), key=lambda r: str(r["id"]))
+    except ClientError as exc:
+        if not _missing(exc, "NoSuchLifecycleConfiguration"):
+            raise
+        lifecycle = []
+    try:
+        lock = client.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+        retention = lock.get("Rule", {}).get("DefaultRetention", {})
+        enabled = lock.get("ObjectLockEnabled") == "Enabled"
+        object_lock = {
+            "mode": str(retention.get("Mode", "")) if enabled else "",
+            "days": int(retention.get("Days", 0)) if enabled else 0,
+        }
+        if retention.get("Years"):  # a retention in years is not what we declare: show it as drift
+            object_lock["years"] = int(retention["Years"])
+        if enabled and not object_lock["mode"]:
+            object_lock["mode"] = "ENABLED-WITHOUT-DEFAULT-RETENTION"
+    except ClientError as exc:
+        if not _missing(exc, "ObjectLockConfigurationNotFoundError"):
+            raise
+        object_lock = {"mode": "", "days": 0}
+    return {
+        "versioning": versioning,
+        "encryption": encryption,
+        "public_access_block": public_access_block,
+        "policy": policy,
+        "lifecycle": lifecycle,
+        "object_lock": object_lock,
+    }
+
+
+def write_control(client: S3Client, bucket: str, control: str, value: Any) -> None:
+    if control == "versioning":
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": value})
+    elif control == "encryption":
+        default: dict[str, Any] = {"SSEAlgorithm": value["algorithm"]}
+        if value["kms_key_id"]:
+            default["KMSMasterKeyID"] = value["kms_key_id"]
+        rule: Any = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": bool(value["kms_key_id"])}
+        client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
+    elif control == "public_access_block":
+        block: Any = dict(value)
+        client.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+    elif control == "policy":
+        client.put_bucket_policy(Bucket=bucket, Policy=value)
+    elif control == "lifecycle":
+        rules: Any = [_aws_rule(rule) for rule in value]
+        client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    elif control == "object_lock":
+        if value["mode"]:
+            client.put_object_lock_configuration(
+                Bucket=bucket,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": value["mode"], "Days": int(value["days"])}},
+                },
+            )
+    else:
+        raise ValueError(f"unknown control {control}")
+
+
+# --- the provider --------------------------------------------------------------------------
+
+
+def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: props[k] for k in (*REPLACE_KEYS, *CONTROLS) if k in props}
+
+
+def _outputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {**_inputs(props), "arn": f"arn:aws:s3:::{props['bucket']}"}
+
+
+class BucketProvider(AwsProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        old_lock = (olds or {}).get("object_lock") or {}
+        new_lock = news.get("object_lock") or {}
+        same_bucket = all((olds or {}).get(k) == news.get(k) for k in REPLACE_KEYS)
+        if old_lock.get("mode") and not new_lock.get("mode") and same_bucket:
+            failures.append(
+                CheckFailure(
+                    "object_lock",
+                    LOCK_OFF_MESSAGE.format(
+                        mode=old_lock["mode"], days=old_lock.get("days"), mode_lower=str(old_lock["mode"]).lower()
+                    ),
+                )
+            )
+        if new_lock.get("mode") and int(new_lock.get("days", 0)) > max(
+            (int(r.get("expiration_days") or 0) for r in news.get("lifecycle", [])), default=0
+        ):
+            failures.append(CheckFailure("object_lock", "Object Lock retention is longer than the expiration"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
+        changes = replaces + [k for k in CONTROLS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        bucket, region = props["bucket"], props["region"]
+        client = s3_client(props["endpoint_url"], region)
+        lock = bool(props["object_lock"]["mode"])
+        kwargs: dict[str, Any] = {"Bucket": bucket, "ObjectLockEnabledForBucket": lock}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            client.create_bucket(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "BucketAlreadyExists":
+                raise RuntimeError(
+                    f"bucket {bucket!r} belongs to another AWS account (S3 names are global); "
+                    "choose another backupBucket"
+                ) from None
+            # BucketAlreadyOwnedByYou: a retried create, or a bucket made by hand: converge on the declared controls.
+            if error_code(exc) != "BucketAlreadyOwnedByYou":
+                raise
+        # Public access is blocked before anything else is set.
+        for control in ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy"):
+            write_control(client, bucket, control, props[control])
+        return CreateResult(bucket, _outputs(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = s3_client(news["endpoint_url"], news["region"])
+        for control in ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy"):
+            if olds.get(control) != news[control]:
+                write_control(client, news["bucket"], control, news[control])
+        return UpdateResult(_outputs(news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        client = s3_client(props["endpoint_url"], props["region"])
+        try:
+            client.delete_bucket(Bucket=props["bucket"])
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchBucket":
+                return
+            if error_code(exc) == "BucketNotEmpty":
+                raise RuntimeError(
+                    f"bucket {props['bucket']!r} still holds backups, and pulumi never deletes backups. "
+                    "Keep it: `pulumi state delete <this resource's urn>` forgets it; or empty it first with the "
+                    "break-glass principal (the only one the bucket policy lets delete objects)."
+                ) from None
+            raise
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = s3_client(props["endpoint_url"], props["region"])
+        try:
+            live = read_controls(client, id_)
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchBucket", "404"):
+                return ReadResult(None, {})
+            raise
+        observed = {**{k: props[k] for k in REPLACE_KEYS}, "bucket": id_, **live}
+        return ReadResult(id_, _outputs(observed), inputs=observed)
+
+
+class Bucket(Resource, module="backups", name="Bucket"):
+    """The backup bucket; its properties are the controls (see the module docstring)."""
+
+    arn: pulumi.Output[str]
+    bucket: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, settings: BucketSettings, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(BucketProvider(), resource_name, {**desired_state(settings), "arn": None}, opts)

@@ -1,0 +1,332 @@
+"""The backups section of the stack config: typed, validated once, every problem named with its fix.
+
+`parse_backup_config` is called by `components.stack_config.load_stack_config`; it appends
+problems in the same style (`key: what is wrong (fix: ...)`) and returns None when backups
+are off (`backupsEnabled` false) or when something is wrong.
+
+The SSH private key (`backupSshPrivateKey` secret, or `backupSshKeyFile`) and the AWS
+credentials file are read by the providers in `configure()` (never stored on them); here
+they are only checked, so a bad one fails the preview.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import paramiko
+
+from components.backups import validation as v
+
+PLAIN_KEYS = frozenset(
+    {
+        "backupsEnabled",
+        "backupBucket",
+        "s3EndpointUrl",
+        "iamEndpointUrl",
+        "backupRegion",
+        "backupAwsCredentialsFile",
+        "backupKmsKeyId",
+        "backupBreakGlassPrincipal",
+        "backupExpirationDays",
+        "backupNoncurrentDays",
+        "backupObjectLockMode",
+        "backupObjectLockDays",
+        "backupDenyInsecureTransport",
+        "backupPrefix",
+        "backupRecipient",
+        "backupHost",
+        "backupHostPort",
+        "backupHostUser",
+        "backupHostKey",
+        "backupKnownHostsFile",
+        "backupSshKeyFile",
+        "backupSchedule",
+        "backupInstallDir",
+    }
+)
+SECRET_KEYS = frozenset({"backupDatabaseUrl", "backupSshPrivateKey"})
+
+DEFAULT_SCHEDULE = "0 2 * * *"
+DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com"
+ABORT_MULTIPART_DAYS = 1
+LOCK_MODES = ("governance", "compliance")
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    name: str
+    endpoint_url: str
+    iam_endpoint_url: str | None  # None: AWS's own IAM endpoint
+    region: str
+    kms_key_id: str | None  # None: SSE-S3 (AES256)
+    break_glass_principal: str
+    expiration_days: int
+    noncurrent_days: int
+    abort_multipart_days: int
+    object_lock_mode: str | None  # "GOVERNANCE" | "COMPLIANCE" | None
+    object_lock_days: int
+    deny_insecure_transport: bool
+    prefix: str  # the only key prefix the uploader may write
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    host: str
+    port: int
+    user: str
+    host_keys: tuple[str, ...]  # pinned '<type> <base64>' lines
+    schedule: str
+    install_dir: str  # relative to the backup user's home, or absolute
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    bucket: BucketSettings
+    host: HostSettings
+    database_url: str  # secret
+    recipient: str  # age public key the backups are encrypted to
+    aws_credentials_file: str | None
+
+
+def _resolve(path: str) -> Path:
+    """Relative paths are relative to the project directory (where `pulumi` runs the program)."""
+    return Path(path).expanduser() if Path(path).expanduser().is_absolute() else Path.cwd() / path
+
+
+def pinned_keys_from_known_hosts(path: Path, host: str, port: int) -> list[str]:
+    """The known_hosts entries for host:port (hashed names work too), as '<type> <base64>' lines."""
+    name = host if port == 22 else f"[{host}]:{port}"
+    entries = paramiko.HostKeys(str(path)).lookup(name)
+    if entries is None:
+        return []
+    return sorted(f"{key_type} {key.get_base64()}" for key_type, key in entries.items())
+
+
+def _load_private_key(text: str) -> str | None:
+    import io
+
+    for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+        try:
+            key_class.from_private_key(io.StringIO(text))
+            return None
+        except paramiko.PasswordRequiredException:
+            return "the key is passphrase-protected; use an agent (unset it and set SSH_AUTH_SOCK) instead"
+        except (paramiko.SSHException, ValueError):
+            continue
+    return "not an OpenSSH/PEM private key of type ed25519, ecdsa or rsa"
+
+
+def _int(values: Mapping[str, str], key: str, default: int, low: int, high: int, problems: list[str]) -> int:
+    raw = values.get(key, "").strip() or str(default)
+    try:
+        number = int(raw)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        problems.append(f"{key}: {raw!r} must be a whole number from {low} to {high} (fix: pulumi config set {key} N)")
+        return default
+    return number
+
+
+def _bool(values: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+    raw = values.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        problems.append(f"{key}: {raw!r} is not a boolean; allowed values: true, false")
+        return default
+    return raw == "true"
+
+
+def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_name: str = "") -> BackupConfig | None:
+    """`values`: the stack's config without the project namespace (`backupBucket` -> value)."""
+    before = len(problems)
+    if not _bool(values, "backupsEnabled", False, problems):
+        return None
+    local_hint = " (fix: make services-up starts the local sshd and writes it)" if stack_name == "local" else ""
+
+    def get(key: str) -> str:
+        return values.get(key, "").strip()
+
+    def required(key: str, hint: str) -> str:
+        value = get(key)
+        if not value:
+            secret = " --secret" if key in SECRET_KEYS else ""
+            problems.append(
+                f"{key}: required when backupsEnabled is true (fix: pulumi config set{secret} {key} <{hint}>)"
+            )
+        return value
+
+    def url(key: str, default: str) -> str:
+        value = get(key) or default
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            problems.append(f"{key}: {value!r} is not an http(s) URL (fix: pulumi config set {key} https://...)")
+        return value.rstrip("/")
+
+    # --- the bucket ---
+    name = required("backupBucket", "globally unique bucket name")
+    if name and (why := v.bucket_name_problem(name)):
+        problems.append(f"backupBucket: {name!r} is a bucket name S3 rejects: {why}")
+    endpoint = url("s3EndpointUrl", DEFAULT_S3_ENDPOINT)
+    iam_endpoint = url("iamEndpointUrl", "https://iam.amazonaws.com") if get("iamEndpointUrl") else None
+    region = get("backupRegion") or "us-east-1"
+    if not v.REGION.match(region):
+        problems.append(f"backupRegion: {region!r} is not an AWS region name such as us-east-1")
+    kms = get("backupKmsKeyId") or None
+    if kms and not v.KMS_KEY.match(kms):
+        problems.append(
+            f"backupKmsKeyId: {kms!r} is not a KMS key id, key ARN or alias "
+            "(fix: pulumi config set backupKmsKeyId arn:aws:kms:<region>:<account>:key/<id>, or rm it for SSE-S3)"
+        )
+    break_glass = required("backupBreakGlassPrincipal", "arn:aws:iam::<account>:role/<break-glass role>")
+    if break_glass and not v.PRINCIPAL_ARN.match(break_glass):
+        problems.append(
+            f"backupBreakGlassPrincipal: {break_glass!r} is not an IAM user, role or root ARN "
+            "(arn:aws:iam::<12-digit account>:role/<name>); only it may delete backups"
+        )
+    expiration = _int(values, "backupExpirationDays", 35, 1, 36500, problems)
+    noncurrent = _int(values, "backupNoncurrentDays", 7, 1, 36500, problems)
+    lock_raw = get("backupObjectLockMode").lower()
+    lock_mode: str | None = None
+    lock_days = 0
+    if lock_raw:
+        if lock_raw not in LOCK_MODES:
+            problems.append(
+                f"backupObjectLockMode: {lock_raw!r} is not an Object Lock mode; allowed: governance, compliance "
+                "(Object Lock cannot be turned off once a bucket has it)"
+            )
+        else:
+            lock_mode = lock_raw.upper()
+        lock_days = _int(values, "backupObjectLockDays", 0, 1, 36500, problems)
+        if lock_days > expiration:
+            problems.append(
+                f"backupObjectLockDays: retention of {lock_days} days is longer than backupExpirationDays "
+                f"({expiration}): the lifecycle could not expire locked backups "
+                f"(fix: pulumi config set backupObjectLockDays {expiration}, or raise backupExpirationDays)"
+            )
+    elif get("backupObjectLockDays") not in ("", "0"):
+        problems.append(
+            "backupObjectLockDays: set, but backupObjectLockMode is not "
+            "(fix: pulumi config set backupObjectLockMode governance|compliance, or rm backupObjectLockDays)"
+        )
+    deny_insecure_transport = _bool(values, "backupDenyInsecureTransport", True, problems)
+    prefix = get("backupPrefix") or "db/"
+    if not v.S3_PREFIX.match(prefix):
+        problems.append(f"backupPrefix: {prefix!r} must be one or more path segments ending in '/', e.g. db/")
+
+    # --- what the host needs ---
+    database_url = required("backupDatabaseUrl", "postgresql://user:password@host:5432/postgres")
+    if database_url:
+        parsed_db = urlparse(database_url)
+        if parsed_db.scheme not in ("postgres", "postgresql") or not parsed_db.hostname:
+            problems.append("backupDatabaseUrl: expected a postgresql://user:password@host:port/db URL")
+        if any(c in database_url for c in "\n\r\0"):
+            problems.append("backupDatabaseUrl: contains a line break or NUL")
+    recipient = required("backupRecipient", "age1... public key")
+    if recipient and (why := v.age_recipient_problem(recipient)):
+        problems.append(f"backupRecipient: {why}")
+
+    host = required("backupHost", "host name or address of the backup host")
+    if host and (why := v.host_problem(host)):
+        problems.append(f"backupHost: {host!r}: {why}")
+    port = _int(values, "backupHostPort", 22, 1, 65535, problems)
+    user = required("backupHostUser", "the unprivileged user that runs the backup")
+    if user and not v.POSIX_USER.match(user):
+        problems.append(f"backupHostUser: {user!r} is not a POSIX user name")
+    if user == "root":
+        problems.append("backupHostUser: the backup must not run as root; use an unprivileged user")
+
+    pinned: list[str] = []
+    host_key, known_hosts = get("backupHostKey"), get("backupKnownHostsFile")
+    if host_key and known_hosts:
+        problems.append("backupHostKey and backupKnownHostsFile are both set; pin the host key one way (rm one)")
+    elif host_key:
+        if why := v.host_key_problem(host_key):
+            problems.append(f"backupHostKey: {why}")
+        else:
+            pinned = [" ".join(host_key.split()[:2])]
+    elif known_hosts:
+        path = _resolve(known_hosts)
+        if not path.is_file():
+            problems.append(f"backupKnownHostsFile: {known_hosts} does not exist{local_hint}")
+        elif host:
+            pinned = pinned_keys_from_known_hosts(path, host, port)
+            if not pinned:
+                where = host if port == 22 else f"[{host}]:{port}"
+                problems.append(f"backupKnownHostsFile: {known_hosts} has no key for {where}{local_hint}")
+    else:
+        problems.append(
+            "backupHostKey: the backup host's key must be pinned; an unpinned host would accept any server "
+            "(fix: pulumi config set backupHostKey 'ssh-ed25519 AAAA...' from the host's "
+            "/etc/ssh/ssh_host_ed25519_key.pub, checked out of band; or set backupKnownHostsFile)"
+        )
+
+    private_key, key_file = get("backupSshPrivateKey"), get("backupSshKeyFile")
+    if private_key and key_file:
+        problems.append("backupSshPrivateKey and backupSshKeyFile are both set; keep one (pulumi config rm ...)")
+    elif private_key and (why := _load_private_key(values.get("backupSshPrivateKey", ""))):
+        problems.append(f"backupSshPrivateKey: {why}")
+    elif key_file:
+        path = _resolve(key_file)
+        if not path.is_file():
+            problems.append(f"backupSshKeyFile: {key_file} does not exist{local_hint}")
+        elif why := _load_private_key(path.read_text(errors="replace")):
+            problems.append(f"backupSshKeyFile: {key_file}: {why}")
+    elif not os.environ.get("SSH_AUTH_SOCK"):
+        problems.append(
+            "backupSshPrivateKey: no SSH key for the backup host: set it (pulumi config set --secret "
+            "backupSshPrivateKey < key), or backupSshKeyFile, or run with an ssh-agent (SSH_AUTH_SOCK)"
+        )
+
+    schedule = " ".join((get("backupSchedule") or DEFAULT_SCHEDULE).split())
+    if why := v.cron_problem(schedule):
+        problems.append(
+            f"backupSchedule: {schedule!r} is not a valid cron schedule: {why} "
+            f"(fix: pulumi config set backupSchedule '{DEFAULT_SCHEDULE}')"
+        )
+    install_dir = get("backupInstallDir") or "soundfactory-backup"
+    if not all(part and part not in (".", "..") for part in install_dir.strip("/").split("/")) or any(
+        c in install_dir for c in " \t\n'\"\\$`;&|<>*?"
+    ):
+        problems.append(f"backupInstallDir: {install_dir!r} must be a plain path (no spaces, quotes, '..')")
+
+    creds = get("backupAwsCredentialsFile") or None
+    if creds and not _resolve(creds).is_file():
+        hint = " (fix: make services-up starts the local S3 server and writes it)" if stack_name == "local" else ""
+        problems.append(f"backupAwsCredentialsFile: {creds} does not exist{hint}")
+
+    if len(problems) > before:
+        return None
+    return BackupConfig(
+        bucket=BucketSettings(
+            name=name,
+            endpoint_url=endpoint,
+            iam_endpoint_url=iam_endpoint,
+            region=region,
+            kms_key_id=kms,
+            break_glass_principal=break_glass,
+            expiration_days=expiration,
+            noncurrent_days=noncurrent,
+            abort_multipart_days=ABORT_MULTIPART_DAYS,
+            object_lock_mode=lock_mode,
+            object_lock_days=lock_days,
+            deny_insecure_transport=deny_insecure_transport,
+            prefix=prefix,
+        ),
+        host=HostSettings(
+            host=host,
+            port=port,
+            user=user,
+            host_keys=tuple(pinned),
+            schedule=schedule,
+            install_dir=install_dir.rstrip("/"),
+        ),
+        database_url=database_url,
+        recipient=recipient,
+        aws_credentials_file=str(_resolve(creds)) if creds else None,
+    )

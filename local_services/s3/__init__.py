@@ -1,0 +1,21 @@
+"""A local S3 (and IAM) server for the backups: moto's server mode, with IAM access control on.
+
+    python -m local_services.s3 --port 18090 --data-dir .local-services/s3
+
+It creates an administrator (an IAM user with an allow-all inline policy) while
+authentication is still off, writes its key to `<data-dir>/credentials` (an AWS
+shared credentials file, mode 0600), then turns authentication on for every call:
+from then on moto checks each request's signature and evaluates the caller's IAM
+policies (the backup uploader and restore identities the stack creates), and the
+bucket policy's explicit Deny statements on object calls. State is in memory: a
+restarted server starts empty (`pulumi up --refresh` recreates the local stack's part).
+
+What moto does not do (so the tests prove these another way): it does not enforce
+Block Public Access, never runs lifecycle rules, does not verify checksums, and
+ignores policy conditions other than StringEquals (a conditional Deny applies to
+every caller, whatever the transport or principal).
+"""
+
+from local_services.s3.server import ADMIN_USER, CREDENTIALS_FILE, s3_service
+
+__all__ = ["ADMIN_USER", "CREDENTIALS_FILE", "s3_service"]

@@ -1,0 +1,148 @@
+"""Real servers for the backup tests: a moto S3/IAM server and an sshd, each on a free loopback port.
+
+Both are started through the same supervisor `make` uses. sshd's files live under the
+repo's `.local-services/test-*` (a pytest tmp dir under /tmp would fail StrictModes).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+import botocore.session
+
+from components.backups.validation import age_recipient
+from local_services.s3 import CREDENTIALS_FILE, s3_service
+from local_services.sample_stack import PLAIN, SECRETS
+from local_services.sshd import SshdFiles, prepare, sshd_service
+from local_services.supervisor import RUN_DIR, start, stop
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+ACCOUNT = "123456789012"  # moto's default account
+BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:user/it-break-glass"
+DATABASE_URL = "postgresql://backup:db-pass-5e1b9c7d3f@127.0.0.1:54329/postgres"
+RECIPIENT = age_recipient(bytes(range(32)))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class BackupServers:
+    s3_url: str
+    credentials_file: Path
+    sshd: SshdFiles
+    sshd_log: Path
+
+    def s3(self, key_id: str | None = None, secret: str | None = None) -> S3Client:
+        """A client as the admin (default) or as the given access key."""
+        if key_id is None:
+            core = botocore.session.Session()
+            core.set_config_variable("credentials_file", str(self.credentials_file))
+            session = boto3.Session(botocore_session=core, region_name="us-east-1")
+        else:
+            session = boto3.Session(aws_access_key_id=key_id, aws_secret_access_key=secret, region_name="us-east-1")
+        client: S3Client = session.client("s3", endpoint_url=self.s3_url)
+        return client
+
+    def _ssh(self) -> list[str]:
+        return [
+            "ssh",
+            "-i",
+            str(self.sshd.client_key),
+            "-o",
+            f"UserKnownHostsFile={self.sshd.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-p",
+            str(self.sshd.port),
+            f"{self.sshd.user}@127.0.0.1",
+        ]
+
+    def ssh(self, command: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a shell command on the host as the backup user, as an operator would with ssh."""
+        return subprocess.run(
+            [*self._ssh(), command], input=stdin, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def crontab(self) -> str | None:
+        result = self.ssh("crontab -l")
+        if result.returncode != 0:
+            assert "no crontab for" in result.stderr, result.stderr
+            return None
+        return result.stdout
+
+    def set_crontab(self, content: str | None) -> None:
+        result = self.ssh("crontab -r") if content is None else self.ssh("crontab -", stdin=content)
+        assert result.returncode == 0 or "no crontab" in result.stderr, result.stderr
+
+
+@contextmanager
+def backup_servers() -> Iterator[BackupServers]:
+    root = RUN_DIR / f"test-{secrets.token_hex(4)}"
+    s3_port, ssh_port = free_port(), free_port()
+    s3 = s3_service(s3_port, root / "s3", run_dir=root, name="s3")
+    sshd = sshd_service(ssh_port, root / "sshd", service_dir=root, name="sshd")
+    quiet = lambda _: None  # noqa: E731
+    files = prepare(ssh_port, root / "sshd")  # the service prepares the same files again: idempotent
+    try:
+        start(s3, say=quiet)
+        start(sshd, say=quiet)
+        yield BackupServers(
+            s3_url=f"http://127.0.0.1:{s3_port}",
+            credentials_file=root / "s3" / CREDENTIALS_FILE,
+            sshd=files,
+            sshd_log=sshd.log_file,
+        )
+    finally:
+        stop(sshd, say=quiet)
+        stop(s3, say=quiet)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(files.server_dir, ignore_errors=True)
+
+
+def stack_config(
+    servers: BackupServers, netlify_api_url: str, site_url: str, *, bucket: str, install_dir: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A complete config: the sample site plus backups on the test servers (absolute paths)."""
+    plain = {
+        **PLAIN,
+        "netlifyApiUrl": netlify_api_url,
+        "siteUrl": site_url,
+        "backupsEnabled": "true",
+        "backupBucket": bucket,
+        "s3EndpointUrl": servers.s3_url,
+        "iamEndpointUrl": servers.s3_url,
+        "backupAwsCredentialsFile": str(servers.credentials_file),
+        # moto cannot evaluate aws:SecureTransport over plain HTTP (see test_backups_bucket).
+        "backupDenyInsecureTransport": "false",
+        "backupBreakGlassPrincipal": BREAK_GLASS,
+        "backupObjectLockMode": "governance",
+        "backupObjectLockDays": "2",
+        "backupExpirationDays": "30",
+        "backupNoncurrentDays": "5",
+        "backupRecipient": RECIPIENT,
+        "backupHost": "127.0.0.1",
+        "backupHostPort": str(servers.sshd.port),
+        "backupHostUser": servers.sshd.user,
+        "backupKnownHostsFile": str(servers.sshd.known_hosts),
+        "backupSshKeyFile": str(servers.sshd.client_key),
+        "backupInstallDir": install_dir,
+    }
+    return plain, {**SECRETS, "backupDatabaseUrl": DATABASE_URL}

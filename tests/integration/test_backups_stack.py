@@ -1,0 +1,346 @@
+"""Issue 8 acceptance on the real engine: the backup bucket and the cron host, against moto and sshd.
+
+One stack is brought up once for the module; the tests run in order (the last one destroys).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from pulumi import automation as auto
+
+from components.backups.bucket import RULE_ID, bucket_policy, canonical_policy
+from local_services.netlify import start_emulator
+from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
+from local_services.stack_harness import StackHarness
+from tests.integration.backup_support import (
+    BREAK_GLASS,
+    DATABASE_URL,
+    BackupServers,
+    backup_servers,
+    stack_config,
+)
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "sf-it-backups"
+SOMEONE_ELSES_LINE = "17 4 * * * echo someone-elses-job # not managed by us\n"
+
+
+def quiet(_: str) -> None:
+    return None
+
+
+class ProcessSampler(threading.Thread):
+    """Collects every process's command line on this machine while an operation runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.command_lines: set[str] = set()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    self.command_lines.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:
+                    continue
+            self.done.wait(0.05)
+
+
+@dataclass
+class Deployed:
+    stack: StackHarness
+    servers: BackupServers
+    install_dir: str
+    crontab_before_up: str
+    up_output: str
+    command_lines: set[str]
+    outputs: dict[str, Any]
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    def env_file(self) -> dict[str, str]:
+        result = self.servers.ssh(f"cat {self.install_dir}/backup.env")
+        assert result.returncode == 0, result.stderr
+        return {k: v.strip("'") for k, v in (line.split("=", 1) for line in result.stdout.splitlines())}
+
+    def admin(self) -> Any:
+        return self.servers.s3()
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    root = tmp_path_factory.mktemp("backups")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
+        emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
+    try:
+        with backup_servers() as servers:
+            original = servers.crontab()
+            seeded = (original or "") + SOMEONE_ELSES_LINE
+            servers.set_crontab(seeded)
+            install_dir = f"sf-it-{secrets.token_hex(4)}"
+            harness = StackHarness(root / "pulumi")
+            plain, secret = stack_config(
+                servers, emulator.api_url, emulator.site_url, bucket=BUCKET, install_dir=install_dir
+            )
+            harness.set_config(plain, secret)
+            sampler = ProcessSampler()
+            sampler.start()
+            try:
+                up = harness.stack.up(on_output=quiet)
+            finally:
+                sampler.done.set()
+                sampler.join()
+            outputs = harness.outputs()
+            deployed = Deployed(
+                harness, servers, install_dir, seeded, up.stdout + up.stderr, sampler.command_lines, outputs
+            )
+            env = deployed.env_file()
+            deployed.secrets = {
+                "database url": DATABASE_URL,
+                "database password": "db-pass-5e1b9c7d3f",
+                "uploader secret key": env["AWS_SECRET_ACCESS_KEY"],
+                "restore secret key": outputs["backupRestoreSecretAccessKey"],
+                "ssh private key": servers.sshd.client_key.read_text().splitlines()[1],
+            }
+            try:
+                yield deployed
+            finally:
+                with contextlib.suppress(auto.CommandError):
+                    harness.stack.destroy(on_output=quiet)
+                servers.set_crontab(original)
+                servers.ssh(f"rm -rf {install_dir}")
+    finally:
+        emulator.stop()
+
+
+def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deployed) -> None:
+    """Each control is read back exactly as declared. moto stores all of them but does not enforce
+    Block Public Access, never runs lifecycle rules, and ignores policy conditions other than
+    StringEquals (so it cannot tell the break-glass principal from anyone else): for those, the
+    exact configuration read back from the server is the proof."""
+    s3 = deployed.admin()
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    encryption = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
+    assert canonical_policy(policy) == canonical_policy(
+        bucket_policy(BUCKET, BREAK_GLASS, deny_insecure_transport=False)
+    )
+    (deny_delete,) = policy["Statement"]
+    assert deny_delete["Effect"] == "Deny"
+    assert set(deny_delete["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert deny_delete["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}}
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    assert rule["ID"] == RULE_ID
+    assert rule["Status"] == "Enabled"
+    assert rule["Expiration"] == {"Days": 30}
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 5
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    lock = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    assert lock["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
+    assert lock["Rule"]["DefaultRetention"]["Days"] == 2
+    assert not lock["Rule"]["DefaultRetention"].get("Years")
+    assert deployed.outputs["backupBucket"] == BUCKET
+    assert deployed.outputs["s3EndpointUrl"] == deployed.servers.s3_url
+    assert deployed.outputs["backupHost"] == f"{deployed.servers.sshd.user}@127.0.0.1:{deployed.servers.sshd.port}"
+
+
+def test_host_has_the_command_the_env_file_and_one_cron_line_that_runs(deployed: Deployed) -> None:
+    servers, directory = deployed.servers, deployed.install_dir
+    listing = servers.ssh(f"stat -c '%a %U %n' {directory}/backup.env {directory}/bin/soundfactory-backup")
+    assert listing.stdout.splitlines() == [
+        f"600 {servers.sshd.user} {directory}/backup.env",
+        f"700 {servers.sshd.user} {directory}/bin/soundfactory-backup",
+    ]
+    env = deployed.env_file()
+    assert env["AWS_ACCESS_KEY_ID"] == deployed.outputs["backupUploaderAccessKeyId"]
+    assert env["BACKUP_BUCKET"] == BUCKET
+    assert env["DATABASE_URL"] == DATABASE_URL
+
+    crontab = servers.crontab() or ""
+    assert crontab.startswith(deployed.crontab_before_up), "the other crontab lines are kept as they were"
+    ours = [line for line in crontab.splitlines() if line.endswith(f"# soundfactory-infra backup {directory}")]
+    assert len(ours) == 1
+    assert ours[0].startswith("0 2 * * * ")
+    assert "backup.env" in ours[0]
+
+    # Run the cron line's command by hand, as cron would (sh -c, from the user's home).
+    command = ours[0].split(None, 5)[5].rsplit(" # ", 1)[0]
+    ran = servers.ssh(f"cd && sh -c {json.dumps(command)}")
+    assert ran.returncode == 0, ran.stderr
+    log = servers.ssh(f"cat {directory}/backup.log").stdout
+    assert "backup.env is readable and complete" in log
+
+
+def test_uploader_can_only_put_and_restore_can_read(deployed: Deployed) -> None:
+    env = deployed.env_file()
+    admin = deployed.admin()
+    admin.put_object(Bucket=BUCKET, Key="other/notes.txt", Body=b"not for the uploader")
+    uploader = deployed.servers.s3(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+
+    uploader.put_object(Bucket=BUCKET, Key="db/2026-01-01.dump.age", Body=b"encrypted dump")
+
+    def refused(call: Any, **kwargs: Any) -> None:
+        with pytest.raises(ClientError) as caught:
+            call(Bucket=BUCKET, **kwargs)
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, caught.value
+
+    refused(uploader.delete_object, Key="db/2026-01-01.dump.age")
+    refused(uploader.get_object, Key="other/notes.txt")
+    refused(uploader.get_object, Key="db/2026-01-01.dump.age")
+    refused(uploader.list_objects_v2)
+    refused(uploader.put_object, Key="other/overwrite.txt", Body=b"x")
+    refused(uploader.put_bucket_policy, Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    refused(uploader.delete_bucket_lifecycle)
+    refused(
+        uploader.put_bucket_lifecycle_configuration,
+        LifecycleConfiguration={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}}]},
+    )
+    refused(uploader.put_bucket_versioning, VersioningConfiguration={"Status": "Suspended"})
+
+    restore = deployed.servers.s3(
+        deployed.outputs["backupRestoreAccessKeyId"], deployed.outputs["backupRestoreSecretAccessKey"]
+    )
+    assert restore.get_object(Bucket=BUCKET, Key="db/2026-01-01.dump.age")["Body"].read() == b"encrypted dump"
+    assert [o["Key"] for o in restore.list_objects_v2(Bucket=BUCKET, Prefix="db/")["Contents"]] == [
+        "db/2026-01-01.dump.age"
+    ]
+    refused(restore.delete_object, Key="db/2026-01-01.dump.age")
+    refused(restore.put_object, Key="db/forged", Body=b"x")
+
+
+def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deployed: Deployed) -> None:
+    s3, servers, directory = deployed.admin(), deployed.servers, deployed.install_dir
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_public_access_block(Bucket=BUCKET)
+    s3.delete_bucket_lifecycle(Bucket=BUCKET)
+    crontab = servers.crontab() or ""
+    marker = f"# soundfactory-infra backup {directory}"
+    edited = "".join(
+        row.replace("0 2 * * * ", "30 5 * * * ", 1) if marker in row else row for row in crontab.splitlines(True)
+    )
+    servers.set_crontab(edited)
+    assert servers.ssh(f"echo EXTRA=1 >> {directory}/backup.env").returncode == 0
+
+    drift = deployed.stack.cli("preview", "--refresh", "--expect-no-changes", check=False)
+    assert drift.returncode != 0
+    named = set()
+    for listed in re.findall(r"\[diff: ([^\]]+)\]", drift.stdout):
+        named |= {item.strip(" ~+-") for item in listed.split(",")}
+    assert named >= {"versioning", "public_access_block", "lifecycle", "crontab_line", "file_state"}, drift.stdout
+    detailed = deployed.stack.cli("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
+    assert detailed.returncode != 0
+    assert "30 5 * * *" in detailed.stdout, "the detailed diff shows the edited crontab line"
+    assert re.search(r'backup\.env"?\s*:\s*"changed on the host"', detailed.stdout.replace("<", "").replace(">", "")), (
+        detailed.stdout
+    )
+    for name, value in deployed.secrets.items():
+        for report in (drift.stdout + drift.stderr, detailed.stdout + detailed.stderr):
+            assert value not in report, f"{name} appears in the drift report"
+
+    deployed.stack.stack.up(refresh=True, on_output=quiet)
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"][0]["ID"] == RULE_ID
+    assert servers.crontab() == crontab
+    assert "EXTRA" not in deployed.env_file()
+    deployed.stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)
+
+
+def test_turning_object_lock_off_fails_at_preview_without_a_call(deployed: Deployed) -> None:
+    log = Path(str(deployed.servers.credentials_file.parent.parent / "s3.log"))
+    calls_before = log.read_text().count('HTTP/1.1"')
+    deployed.stack.remove_config("backupObjectLockMode", "backupObjectLockDays")
+    try:
+        with pytest.raises(auto.CommandError) as failed:
+            deployed.stack.stack.preview(on_output=quiet)
+    finally:
+        deployed.stack.set_config({"backupObjectLockMode": "governance", "backupObjectLockDays": "2"})
+    assert "Object Lock cannot be turned off" in str(failed.value)
+    assert log.read_text().count('HTTP/1.1"') == calls_before, "the preview called the S3 server"
+
+
+def test_no_secret_in_state_process_list_crontab_or_logs(deployed: Deployed) -> None:
+    exported = deployed.stack.export()
+    places = {
+        "pulumi stack export": exported,
+        "process command lines during up": "\n".join(deployed.command_lines),
+        "crontab": deployed.servers.crontab() or "",
+        "output of up": deployed.up_output,
+        "sshd log": deployed.servers.sshd_log.read_text(),
+        "backup log": deployed.servers.ssh(f"cat {deployed.install_dir}/backup.log").stdout,
+    }
+    for place, text in places.items():
+        for name, value in deployed.secrets.items():
+            assert value not in text, f"{name} appears in the {place}"
+    host = next(r for r in json.loads(exported)["deployment"]["resources"] if r["urn"].endswith("::backups-host"))
+    for key in ("env_file", "env_sha256"):
+        assert "ciphertext" in json.dumps(host["outputs"][key]), f"{key} is stored in plain text"
+    assert len(deployed.command_lines) > 20, "the sampler saw the processes of the up"
+
+
+def test_destroy_keeps_backups_and_leaves_the_crontab_exactly_as_before(deployed: Deployed) -> None:
+    servers = deployed.servers
+    with pytest.raises(auto.CommandError) as refused:
+        deployed.stack.stack.destroy(on_output=quiet)
+    assert "still holds backups, and pulumi never deletes backups" in str(refused.value)
+    assert servers.crontab() == deployed.crontab_before_up, "the host part was removed before the bucket"
+
+    # The break-glass way out, by hand: lift the policy, delete every version past its governance lock.
+    s3 = deployed.admin()
+    s3.delete_bucket_policy(Bucket=BUCKET)
+    versions = s3.list_object_versions(Bucket=BUCKET)
+    for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        s3.delete_object(
+            Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
+        )
+    deployed.stack.stack.destroy(on_output=quiet)
+
+    assert servers.crontab() == deployed.crontab_before_up
+    # What it installed is gone; the log the hand run wrote (not installed by us) stays, with its directory.
+    left = servers.ssh(f"cd {deployed.install_dir} && find . -mindepth 1 | sort").stdout.split()
+    assert left == ["./backup.log"]
+    assert "NoSuchBucket" in _bucket_error(s3)
+    iam = boto3.Session(
+        aws_access_key_id=_admin_key(deployed)[0], aws_secret_access_key=_admin_key(deployed)[1]
+    ).client("iam", endpoint_url=servers.s3_url, region_name="us-east-1")
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["soundfactory-local-admin"]
+
+
+def _bucket_error(s3: Any) -> str:
+    try:
+        s3.head_bucket(Bucket=BUCKET)
+    except ClientError as exc:
+        return "NoSuchBucket" if exc.response["Error"]["Code"] in ("404", "NoSuchBucket") else str(exc)
+    return "exists"
+
+
+def _admin_key(deployed: Deployed) -> tuple[str, str]:
+    text = deployed.servers.credentials_file.read_text()
+    key_id = re.search(r"aws_access_key_id = (\S+)", text)
+    secret = re.search(r"aws_secret_access_key = (\S+)", text)
+    assert key_id
+    assert secret
+    return key_id[1], secret[1]
