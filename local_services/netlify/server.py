@@ -15,9 +15,11 @@ from local_services.netlify.control import CONTROL_PREFIX, ControlApi
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS, BuildSettings, DeployService
 from local_services.netlify.faults import FaultInjector
 from local_services.netlify.functions import SmsOutbox
-from local_services.netlify.http_base import LOOPBACK, App, AppServer, Request, Response
+from local_services.netlify.http_base import LOOPBACK, App, AppServer, HttpError, Request, Response
 from local_services.netlify.render import Urls
 from local_services.netlify.request_log import RequestLog
+from local_services.netlify.site_overrides import PATH as SITE_OVERRIDES_PATH
+from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.site_server import SiteApp
 from local_services.netlify.state import StateStore
 
@@ -30,8 +32,13 @@ def token_from_env() -> str:
     return os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN
 
 
-def _api_port_app(api: NetlifyApi, control: ControlApi) -> App:
+def _api_port_app(api: NetlifyApi, control: ControlApi, overrides: SiteOverrides) -> App:
     def app(request: Request) -> Response | None:
+        if request.path.rstrip("/") == SITE_OVERRIDES_PATH:
+            try:
+                return overrides.handle(request)
+            except HttpError as exc:
+                return error_response(exc.status, exc.message)
         if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
             return api(request)
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
@@ -118,8 +125,9 @@ def start_emulator(
         faults, request_log, outbox = FaultInjector(), RequestLog(), SmsOutbox()
         api = NetlifyApi(store, deploys, faults, request_log, token or token_from_env(), urls)
         control = ControlApi(store, deploys, faults, request_log, outbox, urls)
-        api_server.app = _api_port_app(api, control)
-        site_server.app = SiteApp(store, site_id, outbox)
+        overrides = SiteOverrides()
+        api_server.app = _api_port_app(api, control, overrides)
+        site_server.app = SiteApp(store, site_id, outbox, overrides)
         for server in servers:
             server.start()
         deploys.resume_pending()
