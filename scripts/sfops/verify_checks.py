@@ -7,6 +7,7 @@ wrong, so an operator reading a failed run knows which breakage it is.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from components.netlify.api import NetlifyClient
-from components.netlify.variables import site_variables
+from components.netlify.variables import SiteVariable, site_variables
 from components.stack_config import StackConfig
 from scripts.sfops.observatory.grade import Scan, TestResult, grade_at_least, score_tests
 
@@ -189,8 +190,15 @@ def _production_value(variable: dict[str, Any]) -> dict[str, Any] | None:
     return next((values[context] for context in PRODUCTION_CONTEXTS if context in values), None)
 
 
+def declared_variables(config: StackConfig) -> list[SiteVariable]:
+    """The program's own list of site variables (secret ones wrapped in pulumi Outputs)."""
+    # pulumi.Output needs an event loop; asyncio.run() elsewhere in the process closes its loop.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    return site_variables(config, "placeholder")
+
+
 def required_variables(client: NetlifyClient, config: StackConfig) -> Check:
-    required = [variable.key for variable in site_variables(config, "placeholder")]
+    required = [variable.key for variable in declared_variables(config)]
     env = {var["key"]: var for var in client.list_env(config.netlify.account_id, config.netlify.site_id)}
     missing = [key for key in required if key not in env or _production_value(env[key]) is None]
     detail = (

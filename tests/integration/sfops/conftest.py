@@ -14,13 +14,13 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from components.netlify.variables import site_variables
 from components.stack_config import PROJECT, load_stack_config
 from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from scripts.sfops.context import AppContext, RawStackConfig
 from scripts.sfops.output import Output
+from scripts.sfops.verify_checks import declared_variables
 
 # What each site variable holds, in clear (site_variables wraps secrets in Outputs).
 CLEAR_VALUES = {
@@ -83,7 +83,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
                 "values": [{"context": "production", "value": CLEAR_VALUES.get(variable.key, variable.value)}],
                 "is_secret": variable.secret,
             }
-            for variable in site_variables(stack, SECRETS["smsPepper"])
+            for variable in declared_variables(stack)
         ]
         httpx.post(
             f"{running.api_url}/accounts/{ACCOUNT_ID}/env",
