@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Run a command with the tools, venv and local backend from .envrc.
 ENV := source ./.envrc &&
 
-.PHONY: help setup setup-python setup-pulumi services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
+.PHONY: help setup setup-python setup-pulumi setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
 
 help:
 	@echo "make demo       set up, start local services, pulumi up the 'local' stack, print its outputs"
@@ -33,6 +33,10 @@ setup-python: $(UV)
 
 setup-pulumi:
 	scripts/setup-pulumi.sh
+
+# PostgreSQL and headless Chromium for the sfops test layer (apt-get when missing).
+setup-system:
+	scripts/setup-system.sh
 
 services-up: setup
 	$(ENV) python -m local_services up
@@ -57,10 +61,10 @@ typecheck: setup-python
 test-fast: setup
 	$(ENV) pytest -m "not integration"
 
-test-integration: setup
+test-integration: setup setup-system
 	$(ENV) pytest -m integration
 
-test: setup lint typecheck
+test: setup setup-system lint typecheck
 	$(ENV) pytest
 
 bench: setup
