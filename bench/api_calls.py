@@ -26,6 +26,7 @@ def run_api_call_counts(variables: int) -> None:
                 "netlifyAccountId": ACCOUNT_ID,
                 "netlifySiteId": SITE_ID,
                 "netlifyApiUrl": emulator.api_url,
+                "siteUrl": emulator.site_url,
             },
             {"netlifyToken": TOKEN},
         )

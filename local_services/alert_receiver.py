@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from local_services.netlify.http_base import AppServer, Request, Response, json_response
+from local_services.common.http_server import AppServer, Request, Response, json_response
 
 
 def _problem(vendor: str, body: Any) -> str | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from local_services.netlify import RunningEmulator
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -18,6 +21,15 @@ class EmulatorControl:
         self.base = api_url.removesuffix("/api/v1")
         self._api = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         self._control = httpx.Client(base_url=self.base, timeout=10)
+
+    @classmethod
+    def attach(cls, emulator: RunningEmulator, token: str) -> EmulatorControl:
+        """Control of an emulator started in this process, for its served site."""
+        return cls(emulator.api_url, emulator.site_url, emulator.site_id, emulator.account_id, token)
+
+    def api_client(self) -> httpx.Client:
+        """A client of the emulator's API with its token, as a script would hold one (caller closes it)."""
+        return httpx.Client(base_url=self.api_url, headers=dict(self._api.headers), timeout=10)
 
     # -- the API, as a person in the Netlify UI would use it ------------------------
 
@@ -54,6 +66,20 @@ class EmulatorControl:
         response.raise_for_status()
         site: dict[str, Any] = response.json()
         return site
+
+    def sites(self, name: str | None = None) -> list[dict[str, Any]]:
+        """listSites as Netlify's clients call it when they look a site up by name."""
+        params = {"filter": "all", **({"name": name} if name else {})}
+        response = self._api.get("/sites", params=params)
+        response.raise_for_status()
+        sites: list[dict[str, Any]] = response.json()
+        return sites
+
+    def accounts(self) -> list[dict[str, Any]]:
+        response = self._api.get("/accounts")
+        response.raise_for_status()
+        accounts: list[dict[str, Any]] = response.json()
+        return accounts
 
     def build_by_hand(self) -> str:
         response = self._api.post(f"/sites/{self.site_id}/builds")
@@ -92,7 +118,27 @@ class EmulatorControl:
         self._control.delete("/_emulator/faults").raise_for_status()
 
     def configure(self, **settings: Any) -> None:
+        """Build settings (build_seconds, fail_next_builds, fail_message) and `validation`."""
         self._control.put("/_emulator/config", json=settings).raise_for_status()
+
+    def add_site(
+        self, site_id: str, account_slug: str, name: str, *, url: str | None = None, custom_domain: str | None = None
+    ) -> dict[str, Any]:
+        """Another existing site (in this account or another one), as the API renders it.
+        It exists in the API only; `url` defaults to https://<name>.netlify.app."""
+        body: dict[str, Any] = {"id": site_id, "account_slug": account_slug, "name": name}
+        if url is not None:
+            body["url"] = url
+        if custom_domain is not None:
+            body["custom_domain"] = custom_domain
+        response = self._control.post("/_emulator/sites", json=body)
+        response.raise_for_status()
+        site: dict[str, Any] = response.json()
+        return site
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state: one site, no variables, no faults, empty log."""
+        self._control.post("/_emulator/reset").raise_for_status()
 
     def site_get(self, path: str) -> httpx.Response:
         return httpx.get(f"{self.site_url}{path}", timeout=10)

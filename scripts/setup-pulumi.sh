@@ -7,6 +7,8 @@
 # - Otherwise the pinned release is built from the Go module proxy through the
 #   wrapper module in tools/pulumi (go.mod/go.sum are the lock).
 # - A second run with the same pin is a cache hit and takes well under a second.
+# - Each build is ~200 MB: finished builds other than this one and the one used before
+#   it (by mtime) are removed, so a pin change can still be switched back cheaply.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,8 +37,24 @@ install_launchers() {
   done
 }
 
+# Marks $dest as the build in use, then removes every other finished build but the most
+# recently used one. Unfinished directories are left alone: another checkout may be
+# building into one right now.
+prune_old_toolchains() {
+  touch "$dest"
+  local dir kept=0
+  while IFS= read -r dir; do
+    [ "$dir" = "$dest" ] && continue
+    if [ "$kept" -eq 0 ]; then kept=1; continue; fi
+    say "removing old toolchain build $dir"
+    rm -rf -- "$dir"
+  done < <(find "$(sf_cache_root)" -mindepth 1 -maxdepth 1 -type d -name 'pulumi-*' \
+             -exec test -f '{}/.complete' ';' -printf '%T@ %p\n' 2>/dev/null | sort -rn | cut -d' ' -f2-)
+}
+
 if [ -f "$dest/.complete" ]; then
   install_launchers
+  prune_old_toolchains
   say "Pulumi $version ready in $bin (cached)"
   exit 0
 fi
@@ -58,6 +76,7 @@ if [ -n "$ambient" ]; then
     for tool in "$ambient_dir"/pulumi*; do ln -sf "$tool" "$bin/"; done
     install_launchers
     touch "$dest/.complete"
+    prune_old_toolchains
     exit 0
   fi
   say "ignoring pulumi ${ambient_version:-of unknown version} at $ambient: need >= $version with pulumi-language-python beside it"
@@ -116,4 +135,5 @@ install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$tmp/"
 rm -rf "$bin"; mv "$tmp" "$bin"
 install_launchers
 touch "$dest/.complete"
+prune_old_toolchains
 say "built Pulumi $version in $((SECONDS - start))s: $("$bin/pulumi" version)"

@@ -31,6 +31,7 @@ from pulumi.dynamic import (
 )
 
 from components.netlify.api import JSON, NetlifyApiError, NetlifyClient
+from components.netlify.env_listing import site_env
 from components.netlify.provider import NetlifyProvider, netlify_client
 
 # Polls start fast (small sites build in seconds) and slow down, to stay far below
@@ -51,8 +52,8 @@ def _parse_time(stamp: str) -> float:
 FAILED_STATES = frozenset({"error", "rejected"})
 
 
-def _newest_env_change(client: NetlifyClient, account_id: str, site_id: str) -> float:
-    stamps = [var.get("updated_at") for var in client.list_env(account_id, site_id)]
+def _newest_env_change(listing: list[JSON]) -> float:
+    stamps = [var.get("updated_at") for var in listing]
     return max((_parse_time(stamp) for stamp in stamps if stamp), default=0.0)
 
 
@@ -69,7 +70,7 @@ def _build_with_current_env(client: NetlifyClient, site_id: str, env_changed_at:
     return max(candidates, key=lambda d: str(d["created_at"]), default=None)
 
 
-def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
+def ensure_build(client: NetlifyClient, site_id: str, listing: list[JSON]) -> str:
     """The deploy id of a production build carrying the current env; starts one only if none does.
 
     POST /builds is not idempotent, so we look before we create, and look again after any
@@ -78,7 +79,7 @@ def ensure_build(client: NetlifyClient, account_id: str, site_id: str) -> str:
     hand after the last env change is adopted instead of duplicated. The times compared
     are all Netlify's own, so the local clock does not matter.
     """
-    env_changed_at = _newest_env_change(client, account_id, site_id)
+    env_changed_at = _newest_env_change(listing)
     last: Exception | None = None
     for attempt in range(START_ATTEMPTS):
         existing = _build_with_current_env(client, site_id, env_changed_at)
@@ -100,13 +101,9 @@ LIVE_ENV_CURRENT = "built from the current variables"
 OUTPUT_ONLY = ("deploy_id", "built_fingerprint", "env_stamps")
 
 
-def managed_stamps(client: NetlifyClient, account_id: str, site_id: str, keys: list[str]) -> dict[str, str]:
+def managed_stamps(listing: list[JSON], keys: list[str]) -> dict[str, str]:
     wanted = set(keys)
-    return {
-        str(var["key"]): str(var.get("updated_at", ""))
-        for var in client.list_env(account_id, site_id)
-        if var.get("key") in wanted
-    }
+    return {str(var["key"]): str(var.get("updated_at", "")) for var in listing if var.get("key") in wanted}
 
 
 def stale_keys(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
@@ -169,8 +166,10 @@ class ProductionBuildProvider(NetlifyProvider):
                 outs["built_fingerprint"] = props["fingerprint"]
                 outs["env_stamps"] = previous.get("env_stamps", {})
                 return outs
-            deploy_id = ensure_build(client, props["account_id"], props["site_id"])
-            stamps = managed_stamps(client, props["account_id"], props["site_id"], list(props.get("keys") or []))
+            # The env a new build snapshots is this listing: its stamps are what the build carries.
+            listing = client.list_env(props["account_id"], props["site_id"])
+            deploy_id = ensure_build(client, props["site_id"], listing)
+            stamps = managed_stamps(listing, list(props.get("keys") or []))
             if props.get("wait", True):
                 wait_until_ready(client, deploy_id, float(props.get("timeout_s", 900)))
         outs["deploy_id"] = deploy_id
@@ -193,9 +192,8 @@ class ProductionBuildProvider(NetlifyProvider):
         outs = dict(props)
         recorded = props.get("env_stamps")
         if recorded and not props.get("pinned"):
-            with netlify_client(props["api_url"]) as client:
-                current = managed_stamps(client, props["account_id"], props["site_id"], list(recorded))
-            changed = stale_keys(recorded, current)
+            listed = site_env(props["api_url"], props["account_id"], props["site_id"])
+            changed = stale_keys(recorded, {key: str(var.get("updated_at", "")) for key, var in listed.items()})
             outs["live_env"] = (
                 f"stale: {', '.join(changed)} changed in Netlify after the live build; one build brings the site up "
                 "to date"

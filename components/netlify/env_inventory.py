@@ -23,13 +23,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.netlify.env_listing import forget, site_env
 from components.netlify.provider import NetlifyProvider, netlify_client
 
 
 def _unmanaged(props: dict[str, Any]) -> list[str]:
-    with netlify_client(props["api_url"]) as client:
-        remote = {var["key"] for var in client.list_env(props["account_id"], props["site_id"])}
-    return sorted(remote - set(props["declared_keys"]))
+    remote = site_env(props["api_url"], props["account_id"], props["site_id"])
+    return sorted(set(remote) - set(props["declared_keys"]))
 
 
 class EnvInventoryProvider(NetlifyProvider):
@@ -49,6 +49,7 @@ class EnvInventoryProvider(NetlifyProvider):
                 with netlify_client(news["api_url"]) as client:
                     for key in dropped:
                         client.delete_env(news["account_id"], news["site_id"], key)
+                forget(news["api_url"], news["site_id"])
         return UpdateResult({**news, "unmanaged_keys": _unmanaged(news)})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

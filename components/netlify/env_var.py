@@ -1,7 +1,7 @@
 """`netlify:EnvVar`: one Netlify environment variable of one site, per deploy context.
 
 Refresh economy: one list call per site serves every variable's `read` in a
-command (the provider process lives for one command; mutations drop the cache).
+command (`env_listing`).
 Secret values are never readable back, so for them `updated_at` is the drift
 signal: a changed stamp turns the stored value into a marker that differs from
 the desired one, and the next `up` writes the value again.
@@ -9,8 +9,6 @@ the desired one, and the next `up` writes the value again.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pulumi
@@ -25,6 +23,7 @@ from pulumi.dynamic import (
 )
 
 from components.netlify.api import JSON, NetlifyApiError
+from components.netlify.env_listing import forget, site_env
 from components.netlify.provider import NetlifyProvider, leaving_site, netlify_client
 from components.netlify.site_binding import Binding, Unreachable, binding_problem, require_binding, switch_problem
 
@@ -40,28 +39,6 @@ ADDRESS_KEYS = ("api_url", "account_id", "site_id", "key")  # what every call ne
 UPDATE_KEYS = ("is_secret", "scopes", "values")
 # Checked before the first write and whenever the site changes; never a diff of their own.
 BINDING_KEYS = ("site_url", "site_move_from")
-_CACHE_TTL_S = 30.0
-
-_cache_lock = threading.Lock()
-_site_cache: dict[tuple[str, str, str], tuple[float, dict[str, JSON]]] = {}
-
-
-def _site_vars(api_url: str, account_id: str, site_id: str) -> dict[str, JSON]:
-    cache_key = (api_url, account_id, site_id)
-    with _cache_lock:
-        hit = _site_cache.get(cache_key)
-        if hit and time.monotonic() - hit[0] < _CACHE_TTL_S:
-            return hit[1]
-        with netlify_client(api_url) as client:
-            listed = {var["key"]: var for var in client.list_env(account_id, site_id)}
-        _site_cache[cache_key] = (time.monotonic(), listed)
-        return listed
-
-
-def _forget_site(api_url: str, site_id: str) -> None:
-    with _cache_lock:
-        for key in [k for k in _site_cache if k[0] == api_url and k[2] == site_id]:
-            del _site_cache[key]
 
 
 def _binding(props: dict[str, Any]) -> Binding | None:
@@ -126,7 +103,7 @@ class EnvVarProvider(NetlifyProvider):
         if binding is not None:
             require_binding(binding)
         api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
-        _forget_site(api_url, site_id)
+        forget(api_url, site_id)
         with netlify_client(api_url) as client:
             try:
                 created = client.create_env(account_id, site_id, [_body(props)])[0]
@@ -144,7 +121,7 @@ class EnvVarProvider(NetlifyProvider):
             # `updated_at` and so look like an env change that needs a build.
             return UpdateResult({**news, "updated_at": olds.get("updated_at", "")})
         api_url, account_id, site_id, key = (news[k] for k in ADDRESS_KEYS)
-        _forget_site(api_url, site_id)
+        forget(api_url, site_id)
         with netlify_client(api_url) as client:
             try:
                 updated = client.put_env(account_id, site_id, key, _body(news))
@@ -160,13 +137,13 @@ class EnvVarProvider(NetlifyProvider):
             # A move to another site replaces every variable; the old site keeps its copy
             # until someone deletes it there on purpose.
             return
-        _forget_site(api_url, site_id)
+        forget(api_url, site_id)
         with netlify_client(api_url) as client:
             client.delete_env(account_id, site_id, key)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
-        remote = _site_vars(api_url, account_id, site_id).get(key)
+        remote = site_env(api_url, account_id, site_id).get(key)
         if remote is None:
             return ReadResult(None, {})
         values: dict[str, str] = {}

@@ -11,6 +11,7 @@ import sys
 import threading
 from types import FrameType
 
+from local_services.common.spec_validation import ValidationMode
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS
 from local_services.netlify.server import TOKEN_ENV, start_emulator
 from local_services.netlify.state import StateError
@@ -43,6 +44,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--site-name", default=None)
     parser.add_argument("--build-seconds", type=_seconds, default=DEFAULT_BUILD_SECONDS)
     parser.add_argument("--log-requests", action="store_true", help="log each request line to stderr")
+    parser.add_argument(
+        "--validation",
+        choices=[str(mode) for mode in ValidationMode],
+        default=str(ValidationMode.STRICT),
+        help="a request Netlify's spec does not allow is refused (strict, the default), logged (warn) or served (off)",
+    )
     return parser.parse_args(argv)
 
 
@@ -58,6 +65,7 @@ def main(argv: list[str]) -> int:
             site_name=args.site_name,
             build_seconds=args.build_seconds,
             log_requests=args.log_requests,
+            validation=args.validation,
         )
     except (OSError, StateError, ValueError) as exc:
         print(f"netlify emulator: cannot start: {exc}", file=sys.stderr)

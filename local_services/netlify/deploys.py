@@ -12,16 +12,18 @@ import threading
 from dataclasses import dataclass
 
 from local_services.netlify import env_vars
-from local_services.netlify.http_base import HttpError
+from local_services.netlify.errors import not_found, unprocessable
+from local_services.netlify.sites import find_site
 from local_services.netlify.state import (
     BuildRecord,
     DeployRecord,
+    NetlifyStore,
     SiteRecord,
     SnapshotEntry,
     StateData,
-    StateStore,
     new_object_id,
     new_sha,
+    next_seq,
 )
 
 DEFAULT_BUILD_SECONDS = 0.3
@@ -39,20 +41,10 @@ class BuildSettings:
     fail_message: str = DEFAULT_FAIL_MESSAGE
 
 
-def find_site(data: StateData, site_id: str) -> SiteRecord:
-    """Netlify accepts a site's id or its name wherever a site_id goes."""
-    found = data["sites"].get(site_id)
-    if found is None:
-        found = next((site for site in data["sites"].values() if site["name"] == site_id), None)
-    if found is None:
-        raise HttpError(404, f"Site not found: {site_id}")
-    return found
-
-
 def find_deploy(data: StateData, deploy_id: str, site_id: str | None = None) -> DeployRecord:
     found = data["deploys"].get(deploy_id)
     if found is None or (site_id is not None and found["site_id"] != site_id):
-        raise HttpError(404, f"Deploy not found: {deploy_id}")
+        raise not_found("Deploy", deploy_id)
     return found
 
 
@@ -68,7 +60,7 @@ def site_deploys(data: StateData, site_id: str) -> list[DeployRecord]:
 
 
 class DeployService:
-    def __init__(self, store: StateStore, settings: BuildSettings) -> None:
+    def __init__(self, store: NetlifyStore, settings: BuildSettings) -> None:
         self.store = store
         self.settings = settings
         self.settings_lock = threading.Lock()
@@ -77,36 +69,14 @@ class DeployService:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def seed_site(self, site_id: str, account_slug: str, name: str | None) -> None:
-        """Create the site with one ready, published deploy, so it has a
-        `published_deploy` from the start, as a real site that was deployed once does."""
-        with self.store.mutate() as data:
-            existing = data["sites"].get(site_id)
-            if existing is not None:
-                if existing["account_slug"] != account_slug:
-                    raise ValueError(
-                        f"the data dir holds site {site_id} under account {existing['account_slug']!r}, "
-                        f"not {account_slug!r}; use another data dir or the same account"
-                    )
-                if name and existing["name"] != name:
-                    existing["name"] = name
-                    existing["updated_at"] = self.store.stamp()
-                return
-            stamp = self.store.stamp()
-            data["sites"][site_id] = {
-                "id": site_id,
-                "name": name or site_id,
-                "account_slug": account_slug,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "published_deploy_id": None,
-            }
-            data["env"][site_id] = {}
-            deploy = self._new_deploy(data, site_id, {}, context="production", branch=PRODUCTION_BRANCH)
-            deploy["title"] = SEED_TITLE
-            deploy["state"] = "ready"
-            deploy["published_at"] = deploy["created_at"]
-            data["sites"][site_id]["published_deploy_id"] = deploy["id"]
+    def initial_deploy(self, data: StateData, site_id: str) -> None:
+        """A new site's one ready, published deploy, so it has a `published_deploy` from the
+        start, as a real site that was deployed once does."""
+        deploy = self._new_deploy(data, site_id, {}, context="production", branch=PRODUCTION_BRANCH)
+        deploy["title"] = SEED_TITLE
+        deploy["state"] = "ready"
+        deploy["published_at"] = deploy["created_at"]
+        data["sites"][site_id]["published_deploy_id"] = deploy["id"]
 
     def resume_pending(self) -> None:
         """Builds that were running when the emulator stopped finish after a restart."""
@@ -118,6 +88,11 @@ class DeployService:
     def stop(self) -> None:
         with self.store.lock:
             self._stopped = True
+        self.cancel_builds()
+
+    def cancel_builds(self) -> None:
+        """Forget running builds (a reset drops the deploys they would finish)."""
+        with self.store.lock:
             timers = list(self._timers.values())
             self._timers.clear()
         for timer in timers:
@@ -134,7 +109,7 @@ class DeployService:
             "id": new_object_id(),
             "site_id": site_id,
             "build_id": build_id,
-            "seq": self.store.next_seq(),
+            "seq": next_seq(data),
             "state": "building",
             "context": context,
             "branch": branch,
@@ -233,7 +208,7 @@ class DeployService:
             site = find_site(data, site_id)
             deploy = find_deploy(data, deploy_id, site["id"])
             if deploy["state"] != "ready":
-                raise HttpError(422, f"Deploy {deploy_id} is {deploy['state']}, only a ready deploy can be published")
+                raise unprocessable(f"Deploy {deploy_id} is {deploy['state']}, only a ready deploy can be published")
             current = published_deploy(data, site)
             stamp = self.store.stamp()
             if current is not None and current["id"] != deploy["id"] and current["locked"]:

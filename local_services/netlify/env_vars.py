@@ -1,124 +1,31 @@
-"""Environment variables: request validation and per-context resolution.
+"""Environment variables (backend state): every mutation of a site's variables, and the
+value each deploy context resolves to.
 
-Validation errors name the offending field (`[0].values[1].context`), because the
-callers are scripts whose operators need to know what to fix. Shape errors answer
-400, well-formed but unacceptable values 422, as Netlify does.
+Handlers parse requests into `EnvVarInput`s (env_var_input.py) and call the backend;
+the backend decides what the site's variables become, inside one state mutation.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from local_services.netlify.http_base import HttpError
+from local_services.netlify.env_var_input import CONTEXTS, SCOPES, EnvVarInput, ValueInput
+from local_services.netlify.errors import bad_request, conflict, not_found
+from local_services.netlify.sites import find_account, find_site
 from local_services.netlify.state import (
+    EMULATOR_USER,
     EnvVarRecord,
+    NetlifyStore,
     SnapshotEntry,
+    StateData,
     UserRecord,
     ValueRecord,
     new_value_id,
 )
 
-CONTEXTS = ("all", "dev", "dev-server", "branch-deploy", "deploy-preview", "production", "branch")
-SCOPES = ("builds", "functions", "runtime", "post-processing")
-# The POSIX portable shape; Netlify rejects keys a shell could not export as well.
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Secret values stay readable in this context only (the developer's own machine).
 READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a context name
-
-
-@dataclass(frozen=True)
-class ValueInput:
-    context: str
-    context_parameter: str
-    value: str
-
-
-@dataclass(frozen=True)
-class EnvVarInput:
-    key: str | None
-    scopes: tuple[str, ...] | None
-    is_secret: bool | None
-    values: tuple[ValueInput, ...] | None
-
-
-def _field(where: str, name: str) -> str:
-    return f"{where}.{name}" if where else name
-
-
-def _require_object(obj: Any, where: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise HttpError(400, f"{where or 'body'} must be a JSON object")
-    return obj
-
-
-def parse_key(obj: Any, where: str) -> str:
-    if not isinstance(obj, str):
-        raise HttpError(400, f"{where} must be a string")
-    if not KEY_PATTERN.match(obj):
-        raise HttpError(422, f"{where} {obj!r} is not a valid variable name (letters, digits, _; no leading digit)")
-    return obj
-
-
-def parse_value(obj: Any, where: str) -> ValueInput:
-    item = _require_object(obj, where)
-    context = item.get("context")
-    if not isinstance(context, str):
-        raise HttpError(400, f"{_field(where, 'context')} is required and must be a string")
-    if context not in CONTEXTS:
-        raise HttpError(422, f"{_field(where, 'context')} must be one of {', '.join(CONTEXTS)}; got {context!r}")
-    parameter = item.get("context_parameter", "")
-    if parameter is None:
-        parameter = ""
-    if not isinstance(parameter, str):
-        raise HttpError(400, f"{_field(where, 'context_parameter')} must be a string")
-    if context == "branch" and not parameter:
-        raise HttpError(422, f"{_field(where, 'context_parameter')} is required (the branch name) for context 'branch'")
-    if context != "branch" and parameter:
-        raise HttpError(422, f"{_field(where, 'context_parameter')} is only used with context 'branch'")
-    value = item.get("value")
-    if not isinstance(value, str):
-        raise HttpError(400, f"{_field(where, 'value')} is required and must be a string")
-    return ValueInput(context, parameter, value)
-
-
-def _parse_scopes(obj: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(obj, list) or not all(isinstance(scope, str) for scope in obj):
-        raise HttpError(400, f"{where} must be an array of strings")
-    if not obj:
-        raise HttpError(422, f"{where} must name at least one of {', '.join(SCOPES)}")
-    for index, scope in enumerate(obj):
-        if scope not in SCOPES:
-            raise HttpError(422, f"{where}[{index}] must be one of {', '.join(SCOPES)}; got {scope!r}")
-    if len(set(obj)) != len(obj):
-        raise HttpError(422, f"{where} lists a scope twice")
-    return tuple(obj)
-
-
-def _parse_values(obj: Any, where: str) -> tuple[ValueInput, ...]:
-    if not isinstance(obj, list):
-        raise HttpError(400, f"{where} must be an array")
-    values = tuple(parse_value(item, f"{where}[{index}]") for index, item in enumerate(obj))
-    seen: set[tuple[str, str]] = set()
-    for index, value in enumerate(values):
-        slot = (value.context, value.context_parameter)
-        if slot in seen:
-            raise HttpError(422, f"{where}[{index}] repeats context {value.context!r}")
-        seen.add(slot)
-    return values
-
-
-def parse_env_var(obj: Any, where: str) -> EnvVarInput:
-    """One variable of a create/replace body; fields left out come back as None."""
-    item = _require_object(obj, where)
-    key = parse_key(item["key"], _field(where, "key")) if "key" in item else None
-    scopes = _parse_scopes(item["scopes"], _field(where, "scopes")) if "scopes" in item else None
-    is_secret = item.get("is_secret")
-    if is_secret is not None and not isinstance(is_secret, bool):
-        raise HttpError(400, f"{_field(where, 'is_secret')} must be a boolean")
-    values = _parse_values(item["values"], _field(where, "values")) if "values" in item else None
-    return EnvVarInput(key, scopes, is_secret, values)
 
 
 def value_records(values: tuple[ValueInput, ...], previous: list[ValueRecord]) -> list[ValueRecord]:
@@ -148,7 +55,7 @@ def new_record(
     }
 
 
-def set_value(record: EnvVarRecord, value: ValueInput) -> None:
+def _set_value(record: EnvVarRecord, value: ValueInput) -> None:
     for existing in record["values"]:
         if (existing["context"], existing["context_parameter"]) == (value.context, value.context_parameter):
             existing["value"] = value.value
@@ -190,3 +97,116 @@ def snapshot(records: dict[str, EnvVarRecord], context: str, branch: str) -> dic
         if value is not None:
             entries[key] = {"value": value, "is_secret": record["is_secret"], "scopes": list(record["scopes"])}
     return entries
+
+
+def _find_var(variables: dict[str, EnvVarRecord], key: str) -> EnvVarRecord:
+    record = variables.get(key)
+    if record is None:
+        raise not_found("Environment variable", key)
+    return record
+
+
+def site_variables(data: StateData, account_id: str, site_id: str | None) -> tuple[str, dict[str, EnvVarRecord]]:
+    """The variables of `site_id`, which must belong to `account_id` (an id or a slug)."""
+    if not site_id:
+        raise bad_request("site_id query parameter is required: the emulator keeps site variables only")
+    site = find_site(data, site_id)
+    account = find_account(data, account_id)
+    if account["slug"].lower() != site["account_slug"].lower():
+        raise not_found("Account", f"{account_id} (site {site_id} belongs to another account)")
+    return site["id"], data["env"][site["id"]]
+
+
+def filtered(records: dict[str, EnvVarRecord], context: str | None, scope: str | None) -> list[EnvVarRecord]:
+    """Sorted by key; `context` keeps the values a deploy of it would see (its own and `all`)."""
+    if context is not None and context not in CONTEXTS:
+        raise bad_request(f"query parameter context_name must be one of {', '.join(CONTEXTS)}")
+    if scope is not None and scope not in SCOPES:
+        raise bad_request(f"query parameter scope must be one of {', '.join(SCOPES)}")
+    listed: list[EnvVarRecord] = []
+    for _key, record in sorted(records.items()):
+        if scope is not None and scope not in record["scopes"]:
+            continue
+        if context is not None:
+            values = [value for value in record["values"] if value["context"] in (context, "all")]
+            if not values:
+                continue
+            record = {**record, "values": values}
+        listed.append(record)
+    return listed
+
+
+class EnvVarBackend:
+    def __init__(self, store: NetlifyStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def _variables(self, account_id: str, site_id: str | None) -> Iterator[tuple[str, dict[str, EnvVarRecord]]]:
+        with self.store.mutate() as data:
+            yield site_variables(data, account_id, site_id)
+
+    def _touch(self, record: EnvVarRecord) -> None:
+        record["updated_at"] = self.store.stamp()
+        record["updated_by"] = EMULATOR_USER.copy()
+
+    def list_for_account(
+        self, account_id: str, site_id: str | None, context: str | None, scope: str | None
+    ) -> list[EnvVarRecord]:
+        with self.store.read() as data:
+            return filtered(site_variables(data, account_id, site_id)[1], context, scope)
+
+    def list_for_site(self, site_id: str, context: str | None, scope: str | None) -> list[EnvVarRecord]:
+        with self.store.read() as data:
+            return filtered(data["env"][find_site(data, site_id)["id"]], context, scope)
+
+    def get(self, account_id: str, site_id: str | None, key: str) -> EnvVarRecord:
+        with self.store.read() as data:
+            return _find_var(site_variables(data, account_id, site_id)[1], key)
+
+    def create(self, account_id: str, site_id: str | None, inputs: list[tuple[str, EnvVarInput]]) -> list[EnvVarRecord]:
+        with self._variables(account_id, site_id) as (found_site, variables):
+            for key, _ in inputs:
+                if key in variables:
+                    # Netlify refuses duplicates: a caller that retries a create must look first.
+                    raise conflict(f"Environment variable {key} already exists on site {found_site}")
+            stamp = self.store.stamp()
+            created = [
+                new_record(key, item.scopes or SCOPES, bool(item.is_secret), item.values or (), stamp, EMULATOR_USER)
+                for key, item in inputs
+            ]
+            for record in created:
+                variables[record["key"]] = record
+            return created
+
+    def replace(self, account_id: str, site_id: str | None, key: str, change: EnvVarInput) -> EnvVarRecord:
+        """PUT: all values replaced; a new `key` renames; scopes/is_secret left out stay as they are
+        (a PUT that forgets is_secret must not quietly turn a secret into a readable value)."""
+        with self._variables(account_id, site_id) as (found_site, variables):
+            record = _find_var(variables, key)
+            new_key = change.key or key
+            if new_key != key and new_key in variables:
+                raise conflict(f"Environment variable {new_key} already exists on site {found_site}")
+            if change.scopes is not None:
+                record["scopes"] = list(change.scopes)
+            if change.is_secret is not None:
+                record["is_secret"] = change.is_secret
+            record["values"] = value_records(change.values or (), record["values"])
+            self._touch(record)
+            if new_key != key:
+                record["key"] = new_key
+                del variables[key]
+                variables[new_key] = record
+            return record
+
+    def set_value(self, account_id: str, site_id: str | None, key: str, value: ValueInput) -> EnvVarRecord:
+        """PATCH: one context's value set (added if that context had none)."""
+        with self._variables(account_id, site_id) as (_site, variables):
+            record = _find_var(variables, key)
+            _set_value(record, value)
+            self._touch(record)
+            return record
+
+    def delete(self, account_id: str, site_id: str | None, key: str) -> None:
+        with self._variables(account_id, site_id) as (_site, variables):
+            _find_var(variables, key)
+            del variables[key]

@@ -1,4 +1,5 @@
-"""The JSON shapes the API answers with (spec definitions envVar, site, deploy, build).
+"""The JSON shapes the API answers with (spec definitions envVar, site, deploy, build,
+user, accountMembership).
 
 Fields the spec types as plain strings are left out while unset rather than sent as
 null: the spec does not mark them `x-nullable`, and strict clients generated from it
@@ -12,10 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_services.netlify.env_vars import READABLE_SECRET_CONTEXT
-from local_services.netlify.state import BuildRecord, DeployRecord, EnvVarRecord, SiteRecord, SnapshotEntry
+from local_services.netlify.state import (
+    EMULATOR_USER,
+    AccountRecord,
+    BuildRecord,
+    DeployRecord,
+    EnvVarRecord,
+    SiteRecord,
+    SnapshotEntry,
+    UserRecord,
+)
 
 JSON = dict[str, Any]
 FINISHED_STATES = ("ready", "error")
+EMULATOR_USER_ID = EMULATOR_USER["id"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,10 @@ class Urls:
 
     def deploy_url(self, deploy_id: str) -> str:
         return f"{self.site_url}/_deploys/{deploy_id}"
+
+    def public_url(self, site: SiteRecord) -> str:
+        """Where the site is: the site server for the served site, else the URL it was given."""
+        return site["url"] or self.site_url
 
 
 def env_var(record: EnvVarRecord) -> JSON:
@@ -53,14 +68,15 @@ def env_var(record: EnvVarRecord) -> JSON:
 
 
 def deploy(record: DeployRecord, site: SiteRecord, urls: Urls) -> JSON:
+    site_url = urls.public_url(site)
     rendered: JSON = {
         "id": record["id"],
         "site_id": record["site_id"],
         "build_id": record["build_id"],
         "state": record["state"],
         "name": site["name"],
-        "url": urls.site_url,
-        "ssl_url": urls.site_url,
+        "url": site_url,
+        "ssl_url": site_url,
         "admin_url": urls.admin_url(site["id"]),
         "deploy_url": urls.deploy_url(record["id"]),
         "deploy_ssl_url": urls.deploy_url(record["id"]),
@@ -83,26 +99,60 @@ def deploy(record: DeployRecord, site: SiteRecord, urls: Urls) -> JSON:
     return rendered
 
 
-def site(record: SiteRecord, published: DeployRecord | None, urls: Urls) -> JSON:
+def site(record: SiteRecord, account: AccountRecord, published: DeployRecord | None, urls: Urls) -> JSON:
+    site_url = urls.public_url(record)
     rendered: JSON = {
         "id": record["id"],
         "name": record["name"],
         "state": "current",
-        "url": urls.site_url,
-        "ssl_url": urls.site_url,
+        "url": site_url,
+        "ssl_url": site_url,
         "admin_url": urls.admin_url(record["id"]),
-        "account_id": record["account_slug"],
-        "account_slug": record["account_slug"],
-        "account_name": record["account_slug"],
-        "ssl": False,
+        "account_id": account["id"],
+        "account_slug": account["slug"],
+        "account_name": account["name"],
+        "user_id": EMULATOR_USER_ID,
+        "ssl": site_url.startswith("https:"),
         "force_ssl": False,
+        "domain_aliases": [],
         "created_at": record["created_at"],
         "updated_at": record["updated_at"],
     }
+    if record["custom_domain"]:
+        rendered["custom_domain"] = record["custom_domain"]
     if published is not None:
         rendered["published_deploy"] = deploy(published, record, urls)
         rendered["deploy_url"] = urls.deploy_url(published["id"])
     return rendered
+
+
+def user(record: UserRecord, site_count: int, created_at: str) -> JSON:
+    return {
+        "id": record["id"],
+        "uid": record["id"],
+        "full_name": record["full_name"],
+        "avatar_url": record["avatar_url"],
+        "email": record["email"],
+        "site_count": site_count,
+        "created_at": created_at,
+        "last_login": created_at,
+        "login_providers": ["email"],
+    }
+
+
+def account(record: AccountRecord, site_count: int) -> JSON:
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "slug": record["slug"],
+        "type": "personal",
+        "type_name": "Starter",
+        "capabilities": {"sites": {"included": 500, "used": site_count}},
+        "owner_ids": [EMULATOR_USER_ID],
+        "roles_allowed": ["Owner"],
+        "created_at": record["created_at"],
+        "updated_at": record["updated_at"],
+    }
 
 
 def build(record: BuildRecord, deploy_record: DeployRecord) -> JSON:

@@ -1,5 +1,6 @@
-"""Wiring: one state store, the API server (/api/v1 + /_emulator) and the site server,
-each on its own loopback port, served from background threads."""
+"""Wiring: the kit's servers, pipeline and control API around Netlify's parts; one state
+store, the API server (/api/v1 + /_emulator) and the site server, each on its own
+loopback port, served from background threads."""
 
 from __future__ import annotations
 
@@ -10,42 +11,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from local_services.netlify.api import API_PREFIX, NetlifyApi, error_response
-from local_services.netlify.control import CONTROL_PREFIX, ControlApi
+from local_services.common.api_port import api_port_app
+from local_services.common.control import CONTROL_PREFIX, ControlApi
+from local_services.common.faults import FaultInjector
+from local_services.common.http_server import LOOPBACK, AppServer
+from local_services.common.pipeline import Pipeline
+from local_services.common.rate_limit import RateLimitWindow
+from local_services.common.request_log import RequestLog
+from local_services.common.spec_validation import RequestValidator, ValidationMode, ValidationSwitch
+from local_services.netlify.api import NetlifyApi, request_validator
+from local_services.netlify.control import NetlifyControl
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS, BuildSettings, DeployService
-from local_services.netlify.faults import FaultInjector
+from local_services.netlify.env_vars import EnvVarBackend
+from local_services.netlify.errors import error_response
 from local_services.netlify.functions import SmsOutbox
-from local_services.netlify.http_base import LOOPBACK, App, AppServer, HttpError, Request, Response
 from local_services.netlify.render import Urls
-from local_services.netlify.request_log import RequestLog
-from local_services.netlify.site_overrides import PATH as SITE_OVERRIDES_PATH
+from local_services.netlify.responses import NetlifyResponses
 from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.site_server import SiteApp
-from local_services.netlify.state import StateStore
+from local_services.netlify.sites import SiteBackend
+from local_services.netlify.spec import SpecNotInstalled, load_netlify_spec
+from local_services.netlify.state import NetlifyStore, open_store
+from local_services.netlify.urls import API_PREFIX
 
 TOKEN_ENV = "NETLIFY_EMULATOR_TOKEN"  # noqa: S105 - a variable name
 DEFAULT_TOKEN = "local-dev-token"  # noqa: S105 - the documented dev-only default
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# Netlify's documented limit: 500 requests per minute.
+RATE_LIMIT_PER_MINUTE = 500
 
 
 def token_from_env() -> str:
     return os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN
 
 
-def _api_port_app(api: NetlifyApi, control: ControlApi, overrides: SiteOverrides) -> App:
-    def app(request: Request) -> Response | None:
-        if request.path.rstrip("/") == SITE_OVERRIDES_PATH:
-            try:
-                return overrides.handle(request)
-            except HttpError as exc:
-                return error_response(exc.status, exc.message)
-        if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-            return api(request)
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            return control(request)
-        return error_response(404, f"Not Found: {request.method} {request.path} (the API is under {API_PREFIX})")
-
-    return app
+def _validator(mode: ValidationMode) -> RequestValidator | None:
+    """Needs the installed spec unless validation is off (then it is used if present, so
+    the control API can still turn validation on)."""
+    try:
+        return request_validator(load_netlify_spec())
+    except SpecNotInstalled:
+        if mode is ValidationMode.OFF:
+            return None
+        raise
 
 
 @dataclass
@@ -56,7 +64,7 @@ class RunningEmulator:
     site_id: str
     account_id: str
     data_dir: Path
-    _store: StateStore
+    _store: NetlifyStore
     _deploys: DeployService
     _servers: tuple[AppServer, ...]
     _stopped: bool = False
@@ -102,31 +110,62 @@ def start_emulator(
     build_seconds: float = DEFAULT_BUILD_SECONDS,
     token: str | None = None,
     log_requests: bool = False,
+    validation: ValidationMode | str = ValidationMode.STRICT,
 ) -> RunningEmulator:
     """Start both servers in background threads; port 0 picks a free port.
 
-    `token` defaults to $NETLIFY_EMULATOR_TOKEN, else "local-dev-token".
+    `token` defaults to $NETLIFY_EMULATOR_TOKEN, else "local-dev-token". `validation`
+    (off, warn, strict) decides what happens to a request Netlify's spec does not allow.
     """
     for label, value in (("site_id", site_id), ("account_id", account_id)):
         if not IDENTIFIER.match(value):
             raise ValueError(f"{label} {value!r} must be 1-100 letters, digits, '.', '_' or '-'")
     if build_seconds < 0:
         raise ValueError("build_seconds must not be negative")
-    store = StateStore(Path(data_dir))
+    mode = ValidationMode(validation)
+    validator = _validator(mode)
+    store = open_store(Path(data_dir))
     servers: list[AppServer] = []
     try:
-        servers.append(AppServer(api_port, "netlify-api", log_requests=log_requests))
+        servers.append(AppServer(api_port, "netlify-api", render_error=error_response, log_requests=log_requests))
         servers.append(AppServer(site_port, "netlify-site", log_requests=log_requests))
         api_server, site_server = servers
         api_origin = f"http://{LOOPBACK}:{api_server.port}"
         urls = Urls(api_origin=api_origin, site_url=f"http://{LOOPBACK}:{site_server.port}")
         deploys = DeployService(store, BuildSettings(build_seconds=build_seconds))
-        deploys.seed_site(site_id, account_id, site_name)
-        faults, request_log, outbox = FaultInjector(), RequestLog(), SmsOutbox()
-        api = NetlifyApi(store, deploys, faults, request_log, token or token_from_env(), urls)
-        control = ControlApi(store, deploys, faults, request_log, outbox, urls)
-        overrides = SiteOverrides()
-        api_server.app = _api_port_app(api, control, overrides)
+        sites = SiteBackend(store, deploys.initial_deploy)
+        sites.seed_served_site(site_id, account_id, site_name)
+        outbox, overrides = SmsOutbox(), SiteOverrides()
+        faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
+        api = NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env())
+        netlify_control = NetlifyControl(store, sites, deploys, outbox, urls, overrides)
+
+        def reset() -> None:
+            deploys.cancel_builds()
+            with store.reset():
+                sites.seed_served_site(site_id, account_id, site_name)
+            with deploys.settings_lock:
+                deploys.settings = BuildSettings(build_seconds=build_seconds)
+            outbox.clear()
+            overrides.clear()
+
+        control = ControlApi(
+            faults=faults,
+            log=log,
+            validation=switch,
+            settings=netlify_control.settings,
+            reset=reset,
+            vendor_routes=netlify_control.routes(),
+        )
+        pipeline = Pipeline(
+            api,
+            faults=faults,
+            rate=RateLimitWindow(RATE_LIMIT_PER_MINUTE, window_s=60.0),
+            log=log,
+            validator=validator,
+            validation=switch,
+        )
+        api_server.app = api_port_app(pipeline, control)
         site_server.app = SiteApp(store, site_id, outbox, overrides)
         for server in servers:
             server.start()

@@ -1,6 +1,7 @@
 """Breakages a test can make in the emulated site, for `sfops verify` and `sfops monitor`.
 
-GET | PUT | DELETE /_emulator/site-overrides   (PUT merges into what is set; DELETE heals)
+GET | PUT | DELETE /_emulator/site-overrides   (PUT merges into what is set; DELETE heals;
+                                               the kit's POST /_emulator/reset heals too)
 
   headers            {"Name": "value" | null}  replace a response header, null removes it
   functions          {"send-sms": {"status": 404|500|..., "delay_ms": 3500}}
@@ -21,9 +22,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_services.netlify.http_base import HttpError, Request, Response, empty_response, json_response
+from local_services.common.http_server import HttpError, Request, Response, empty_response, json_response
+from local_services.common.routing import Route
 
-PATH = "/_emulator/site-overrides"
+# Below the kit's control prefix (/_emulator).
+PATH = "/site-overrides"
 _KEYS = frozenset(
     {
         "headers",
@@ -95,15 +98,23 @@ class SiteOverrides:
             if value is not None:
                 response.headers[name] = value
 
-    def handle(self, request: Request) -> Response:
-        if request.method == "GET":
-            return json_response(200, self.describe())
-        if request.method == "DELETE":
-            with self._lock:
-                self._settings, self._window = {}, []
-            return empty_response(204)
-        if request.method != "PUT":
-            raise HttpError(405, "use GET, PUT or DELETE")
+    def routes(self) -> list[Route]:
+        """Registered in the kit's control namespace by the Netlify control API."""
+        return [
+            Route("GET", PATH, lambda _r, _p: json_response(200, self.describe())),
+            Route("PUT", PATH, self.update),
+            Route("DELETE", PATH, self.heal),
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._settings, self._window = {}, []
+
+    def heal(self, _request: Request, _params: dict[str, str]) -> Response:
+        self.clear()
+        return empty_response(204)
+
+    def update(self, request: Request, _params: dict[str, str]) -> Response:
         body = request.json()
         if not isinstance(body, dict):
             raise HttpError(400, "body must be a JSON object")

@@ -13,11 +13,11 @@ import json
 import re
 import time
 
+from local_services.common.http_server import Request, Response
 from local_services.netlify.deploys import published_deploy
 from local_services.netlify.functions import FUNCTIONS, Invocation, SmsOutbox
-from local_services.netlify.http_base import Request, Response
 from local_services.netlify.site_overrides import SiteOverrides
-from local_services.netlify.state import DeployRecord, StateStore
+from local_services.netlify.state import DeployRecord, NetlifyStore
 
 FUNCTIONS_PREFIX = "/.netlify/functions/"
 PERMALINK = re.compile(r"^/_deploys/(?P<deploy_id>[0-9a-f]+)(?P<rest>/.*)?$")
@@ -75,7 +75,7 @@ def _page(status: int, text: str) -> Response:
 
 class SiteApp:
     def __init__(
-        self, store: StateStore, site_id: str, outbox: SmsOutbox, overrides: SiteOverrides | None = None
+        self, store: NetlifyStore, site_id: str, outbox: SmsOutbox, overrides: SiteOverrides | None = None
     ) -> None:
         self.store = store
         self.site_id = site_id

@@ -1,37 +1,23 @@
-"""The emulator's state: one JSON document in the data dir, guarded by one lock.
+"""The Netlify emulator's state document, kept by the kit's `JsonStateStore`.
 
-Every mutation runs inside `StateStore.mutate()`, which rolls the in-memory document
-back if the mutation raises (a failed request changes nothing) and otherwise writes
-the file atomically before the lock is released, so a crash never leaves a half
-written state and a restart sees every change a client was told about.
-
-The file holds secret values in clear (deploy snapshots need them to run functions),
-hence owner-only permissions.
+One JSON file in the data dir (owner-only: deploy snapshots hold secret values in clear
+because functions need them). Version 2 added accounts and each site's url and custom
+domain; a version 1 file is upgraded on load.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import fcntl
-import json
-import os
+import hashlib
 import secrets
-import tempfile
-import threading
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, TypedDict, cast
+from typing import Any, TypedDict
+
+from local_services.common.state_store import JsonStateStore
+from local_services.common.state_store import StateError as StateError  # re-exported for callers
 
 STATE_FILE = "netlify-state.json"
-LOCK_FILE = ".lock"
-SCHEMA_VERSION = 1
-
-
-class StateError(Exception):
-    """The data dir cannot be used (corrupt file, newer schema, another emulator on it)."""
+SCHEMA_VERSION = 2
 
 
 class ValueRecord(TypedDict):
@@ -91,10 +77,22 @@ class BuildRecord(TypedDict):
     created_at: str
 
 
+class AccountRecord(TypedDict):
+    id: str
+    slug: str
+    name: str
+    created_at: str
+    updated_at: str
+
+
 class SiteRecord(TypedDict):
     id: str
     name: str
     account_slug: str
+    # None: the site this emulator serves, whose URL is the site server's (its port
+    # changes between runs); other sites exist in the API only, at the URL they were given.
+    url: str | None
+    custom_domain: str | None
     created_at: str
     updated_at: str
     published_deploy_id: str | None
@@ -103,6 +101,7 @@ class SiteRecord(TypedDict):
 class StateData(TypedDict):
     version: int
     seq: int
+    accounts: dict[str, AccountRecord]
     sites: dict[str, SiteRecord]
     env: dict[str, dict[str, EnvVarRecord]]
     deploys: dict[str, DeployRecord]
@@ -119,7 +118,7 @@ EMULATOR_USER: UserRecord = {
 
 
 def empty_state() -> StateData:
-    return {"version": SCHEMA_VERSION, "seq": 0, "sites": {}, "env": {}, "deploys": {}, "builds": {}}
+    return {"version": SCHEMA_VERSION, "seq": 0, "accounts": {}, "sites": {}, "env": {}, "deploys": {}, "builds": {}}
 
 
 def new_object_id() -> str:
@@ -135,104 +134,47 @@ def new_sha() -> str:
     return secrets.token_hex(20)
 
 
-def format_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+NetlifyStore = JsonStateStore[StateData]
 
 
-class StateStore:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.path = data_dir / STATE_FILE
-        self.lock = threading.RLock()
-        self._last_stamp_ms = 0
-        self._closed = False
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock_file = self._take_dir_lock()
-        try:
-            self.data = self._load()
-        except BaseException:
-            self.close()
-            raise
+def account_object_id(slug: str) -> str:
+    """24 hex digits like Netlify's account ids, derived from the slug so that a reset
+    or a restart gives an account the same id."""
+    return hashlib.sha256(slug.lower().encode()).hexdigest()[:24]
 
-    def _take_dir_lock(self) -> IO[bytes]:
-        # Two emulators writing one file would silently lose each other's changes.
-        handle = (self.data_dir / LOCK_FILE).open("ab")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.close()
-            raise StateError(f"{self.data_dir} is in use by another Netlify emulator") from exc
-        return handle
 
-    def close(self) -> None:
-        # Under the lock: a request still in flight finishes its write first, and none
-        # writes after the data dir is free for the next emulator.
-        with self.lock:
-            self._closed = True
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
-            self._lock_file.close()
+def upgrade_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no accounts and no site urls: every site was the served one."""
+    accounts: dict[str, AccountRecord] = {}
+    for site in document.get("sites", {}).values():
+        site.setdefault("url", None)
+        site.setdefault("custom_domain", None)
+        slug = site["account_slug"]
+        accounts.setdefault(
+            slug.lower(),
+            {
+                "id": account_object_id(slug),
+                "slug": slug,
+                "name": slug,
+                "created_at": site["created_at"],
+                "updated_at": site["created_at"],
+            },
+        )
+    return {**document, "version": SCHEMA_VERSION, "accounts": accounts}
 
-    def _load(self) -> StateData:
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return empty_state()
-        try:
-            loaded: Any = json.loads(raw)
-        except ValueError as exc:
-            raise StateError(f"{self.path} is not valid JSON ({exc}); move it away to start afresh") from exc
-        if not isinstance(loaded, dict) or loaded.get("version") != SCHEMA_VERSION:
-            raise StateError(f"{self.path} is not a version {SCHEMA_VERSION} Netlify emulator state file")
-        return cast(StateData, loaded)
 
-    def _save(self) -> None:
-        descriptor, temp_name = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.data_dir)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(self.data, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp_name, 0o600)
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        # The rename is durable only once the directory entry is.
-        directory = os.open(self.data_dir, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+def open_store(data_dir: Path) -> NetlifyStore:
+    return JsonStateStore(
+        data_dir,
+        file_name=STATE_FILE,
+        version=SCHEMA_VERSION,
+        empty=empty_state,
+        label="Netlify emulator",
+        upgrade=upgrade_v1,
+    )
 
-    @contextlib.contextmanager
-    def mutate(self) -> Iterator[StateData]:
-        with self.lock:
-            if self._closed:
-                raise StateError("the emulator is stopping; state is closed")
-            before = copy.deepcopy(self.data)
-            try:
-                yield self.data
-                self._save()
-            except BaseException:
-                self.data = before
-                raise
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[StateData]:
-        with self.lock:
-            yield self.data
-
-    def next_seq(self) -> int:
-        with self.lock:
-            self.data["seq"] += 1
-            return self.data["seq"]
-
-    def stamp(self) -> str:
-        """Now, to the millisecond, strictly later than any stamp handed out before, so
-        two quick edits of one variable still get different `updated_at`s."""
-        with self.lock:
-            now_ms = int(datetime.now(UTC).timestamp() * 1000)
-            self._last_stamp_ms = max(now_ms, self._last_stamp_ms + 1)
-            return format_stamp(datetime.fromtimestamp(self._last_stamp_ms / 1000, UTC))
+def next_seq(data: StateData) -> int:
+    """Orders deploys by creation, also when two share a millisecond."""
+    data["seq"] += 1
+    return data["seq"]

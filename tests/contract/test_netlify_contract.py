@@ -1,4 +1,4 @@
-"""The Netlify emulator against Netlify's own OpenAPI 2.0 spec.
+"""The Netlify emulator against Netlify's own OpenAPI 2.0 spec (npm `@netlify/open-api`).
 
 Every endpoint in the emulator's routing table must be an operation of the spec (same
 path, method and operationId), and every real response the emulator gives for it,
@@ -10,18 +10,17 @@ Swagger 2.0 schemas are draft-4 JSON Schema; formats are not checked (the spec's
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import yaml
 
+from local_services.common.spec_validation import tighten
 from local_services.netlify import RunningEmulator, start_emulator
-from local_services.netlify.api import ENDPOINTS, Endpoint
+from local_services.netlify.spec import load_netlify_spec
+from local_services.netlify.urls import ENDPOINTS, Endpoint
 
 pytestmark = pytest.mark.contract
 
@@ -39,29 +38,10 @@ RELIED_ON = {
 }
 
 
-def spec_path() -> Path:
-    override = os.environ.get("NETLIFY_SWAGGER_PATH")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "netlify-swagger.yml"
-
-
-def _tighten(node: Any) -> Any:
-    """Forbid properties a schema does not declare, wherever it declares some."""
-    if isinstance(node, dict):
-        tightened = {key: _tighten(value) for key, value in node.items()}
-        if "properties" in tightened and "additionalProperties" not in tightened:
-            tightened["additionalProperties"] = False
-        return tightened
-    if isinstance(node, list):
-        return [_tighten(item) for item in node]
-    return node
-
-
 class Contract:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
-        self.definitions = _tighten(spec["definitions"])
+        self.definitions = tighten(spec["definitions"])
 
     def operation(self, endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any]]:
         path_item = self.spec["paths"].get(endpoint.documented_path)
@@ -79,7 +59,7 @@ class Contract:
         return target
 
     def validate(self, schema: dict[str, Any], instance: Any, what: str) -> None:
-        root = {"definitions": self.definitions, "allOf": [_tighten(schema)]}
+        root = {"definitions": self.definitions, "allOf": [tighten(schema)]}
         errors = sorted(jsonschema.Draft4Validator(root).iter_errors(instance), key=lambda e: list(e.path))
         assert not errors, f"{what}: " + "; ".join(
             f"{'/'.join(map(str, error.path)) or '<root>'}: {error.message}" for error in errors[:5]
@@ -129,9 +109,15 @@ class Contract:
         else:
             self._check_relied_on(schema, payload, endpoint.operation_id)
 
+    def definition_name(self, schema: dict[str, Any]) -> str | None:
+        """The definition a schema is (the published spec inlines every $ref)."""
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return ref.rsplit("/", 1)[-1]
+        return next((name for name, body in self.spec["definitions"].items() if body == schema), None)
+
     def _check_relied_on(self, schema: dict[str, Any], payload: Any, what: str) -> None:
-        ref = (schema.get("items") or schema).get("$ref", "")
-        fields = RELIED_ON.get(ref.rsplit("/", 1)[-1], set())
+        fields = RELIED_ON.get(self.definition_name(schema.get("items") or schema) or "", set())
         for item in payload if isinstance(payload, list) else [payload]:
             assert fields <= set(item), f"{what}: missing {sorted(fields - set(item))}"
 
@@ -194,11 +180,7 @@ class Harness:
 
 @pytest.fixture(scope="module")
 def contract() -> Contract:
-    path = spec_path()
-    if not path.is_file():
-        pytest.fail(f"Netlify OpenAPI spec not found at {path}; set NETLIFY_SWAGGER_PATH")
-    with path.open(encoding="utf-8") as handle:
-        return Contract(yaml.safe_load(handle))
+    return Contract(load_netlify_spec())
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +194,37 @@ def harness(contract: Contract, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 # -- one scenario per implemented operation --------------------------------------------------
+
+
+def _current_user(h: Harness) -> None:
+    user = h.call("getCurrentUser", 200).json()
+    assert user["site_count"] >= 1
+
+
+def _list_accounts(h: Harness) -> None:
+    slugs = [account["slug"] for account in h.call("listAccountsForUser", 200).json()]
+    assert ACCOUNT in slugs
+
+
+def _get_account(h: Harness) -> None:
+    account = h.call("getAccount", 200, account_id=ACCOUNT).json()
+    assert h.call("getAccount", 200, account_id=account["id"]).json()["slug"] == ACCOUNT
+    h.call("getAccount", 404, account_id="no-such-account")
+
+
+def _list_sites(h: Harness) -> None:
+    other = {
+        "id": "contract-other-site",
+        "account_slug": "other-team",
+        "name": "contract-other",
+        "custom_domain": "www.example.org",
+    }
+    if h.control.get(f"/sites/{other['id']}").status_code == 404:
+        h.control.post("/sites", json=other).raise_for_status()
+    listed = h.call("listSites", 200, query={"filter": "all", "page": "1", "per_page": "1"})
+    assert 'rel="next"' in listed.headers["Link"]
+    [found] = h.call("listSites", 200, query={"name": "contract-other", "filter": "all"}).json()
+    assert (found["account_slug"], found["custom_domain"]) == ("other-team", "www.example.org")
 
 
 def _env_vars(h: Harness) -> None:
@@ -336,6 +349,10 @@ def _lock_and_unlock(h: Harness) -> None:
 
 
 SCENARIOS: dict[str, Callable[[Harness], None]] = {
+    "getCurrentUser": _current_user,
+    "listAccountsForUser": _list_accounts,
+    "getAccount": _get_account,
+    "listSites": _list_sites,
     "getEnvVars": _env_vars,
     "createEnvVars": _create_env_vars,
     "getSiteEnvVars": _site_env_vars,
@@ -391,6 +408,36 @@ def test_injected_faults_answer_in_the_error_shape(harness: Harness, kind: str) 
         harness.control.delete("/faults").raise_for_status()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "status", "named"),
+    [
+        ("GET", f"/sites/{SITE_ID}", {"include": "all"}, None, 422, "include"),
+        ("GET", f"/sites/{SITE_ID}/deploys", {"per_page": "ten"}, None, 400, "per_page"),
+        ("GET", f"/sites/{SITE_ID}/deploys", {"state": "done"}, None, 422, "state"),
+        ("GET", "/sites", {"filter": "mine"}, None, 422, "filter"),
+        ("POST", f"/accounts/{ACCOUNT}/env", SITE, [{"key": "K", "secret": True, "values": []}], 422, "[0].secret"),
+        ("PUT", f"/accounts/{ACCOUNT}/env/K", SITE, {"key": "K", "values": [], "tags": []}, 422, "tags"),
+        ("PATCH", f"/accounts/{ACCOUNT}/env/K", SITE, {"context": "all", "value": 1}, 400, "value"),
+        ("POST", f"/deploys/{'f' * 24}/lock", {}, {"reason": "x"}, 422, "no request body"),
+    ],
+)
+def test_requests_the_spec_does_not_define_are_refused_in_the_error_shape(
+    harness: Harness,
+    contract: Contract,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    body: Any,
+    status: int,
+    named: str,
+) -> None:
+    response = harness.api.request(method, path, params=query, json=body)
+    assert response.status_code == status, response.text
+    contract.validate({"$ref": "#/definitions/error"}, response.json(), "refusal")
+    assert response.json()["code"] == status
+    assert named in response.json()["message"]
+
+
 def test_unknown_paths_answer_in_the_error_shape(harness: Harness, contract: Contract) -> None:
     for response in (harness.api.get("/forms"), harness.api.delete(f"/sites/{SITE_ID}/builds")):
         assert response.status_code == 404
@@ -402,7 +449,7 @@ def test_the_error_definition_is_the_documented_default(contract: Contract) -> N
     for endpoint in ENDPOINTS:
         operation, _ = contract.operation(endpoint)
         default = operation["responses"]["default"]
-        assert contract._deref(default)["schema"] == {"$ref": "#/definitions/error"}
+        assert contract.definition_name(contract._deref(default)["schema"]) == "error"
 
 
 def test_tightened_definitions_still_reject_undocumented_fields(contract: Contract) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from local_services.emulator_control import EmulatorControl
-from local_services.sample_stack import SECRETS
+from local_services.sample_stack import SECRETS, TOKEN
 from local_services.stack_harness import StackHarness
 from tests.integration.test_netlify_operations import quiet, spawn_up_until_its_build_starts, wait_for_ready
 
@@ -176,3 +176,70 @@ def test_without_a_configured_pepper_one_is_generated_once_and_kept(
     stack.stack.preview(expect_no_changes=True, on_output=quiet)
     stack.stack.refresh(expect_no_changes=True, on_output=quiet)
     assert emulator.published_env()["env"]["SMS_PEPPER"] == pepper
+
+
+OTHER_SITE = "0e0c3e1a-2b4d-4c6e-8a10-0123456789ab"
+
+
+@pytest.mark.parametrize(
+    ("account", "named"),
+    [
+        (None, "refusing to write its variables (secrets included) to site " + OTHER_SITE),
+        ("another-team", "refusing to write its variables (secrets included) to site " + OTHER_SITE),
+    ],
+    ids=["same-account", "another-account"],
+)
+def test_another_sites_id_fails_preview_naming_both_sites(
+    stack: StackHarness, emulator: EmulatorControl, account: str | None, named: str
+) -> None:
+    stack.stack.up(on_output=quiet)
+    emulator.add_site(OTHER_SITE, account or emulator.account_id, "other-site")
+    env = emulator.env()
+    emulator.clear_requests()
+
+    stack.set_config({"netlifySiteId": OTHER_SITE})
+    previewed = stack.cli("preview", "--diff", check=False)
+    output = previewed.stdout + previewed.stderr
+    assert previewed.returncode != 0
+    assert named in output
+    assert f"this stack manages site {emulator.site_id}" in output
+    applied = stack.cli("up", "--yes", "--skip-preview", check=False)
+    assert applied.returncode != 0
+
+    assert emulator.mutating_requests() == []
+    assert emulator.env() == env
+
+
+def test_a_fresh_stack_refuses_a_site_of_another_account_or_address(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    emulator.add_site(OTHER_SITE, "another-team", "other-site")
+    stack.set_config({"netlifySiteId": OTHER_SITE})
+    previewed = stack.cli("preview", check=False)
+    assert previewed.returncode != 0
+    assert f"belongs to account another-team, not to netlifyAccountId {emulator.account_id}" in previewed.stdout
+
+    emulator.add_site(OTHER_SITE.replace("0e0c", "0d0c"), emulator.account_id, "third-site")
+    stack.set_config({"netlifySiteId": OTHER_SITE.replace("0e0c", "0d0c")})
+    previewed = stack.cli("preview", check=False)
+    assert previewed.returncode != 0
+    assert f"siteUrl: {emulator.site_url} is not an address of site" in previewed.stdout
+    assert emulator.mutating_requests() == []
+
+
+def test_a_move_on_purpose_writes_the_new_site_and_keeps_the_old_sites_variables(
+    stack: StackHarness, emulator: EmulatorControl
+) -> None:
+    stack.stack.up(on_output=quiet)
+    old = emulator.env()
+    emulator.add_site(OTHER_SITE, emulator.account_id, "new-home", url="https://new-home.example")
+    stack.set_config(
+        {"netlifySiteMoveFrom": emulator.site_id, "netlifySiteId": OTHER_SITE, "siteUrl": "https://new-home.example"}
+    )
+    stack.stack.up(on_output=quiet)
+
+    assert emulator.env() == old, "the old site lost variables"
+    moved = EmulatorControl(emulator.api_url, emulator.site_url, OTHER_SITE, emulator.account_id, TOKEN).env()
+    assert set(moved) == set(old)
+    stack.remove_config("netlifySiteMoveFrom")
+    stack.stack.preview(expect_no_changes=True, on_output=quiet)

@@ -93,3 +93,48 @@ def test_second_setup_is_a_cache_hit() -> None:
     result = run(["bash", str(SETUP)], dict(os.environ))
     assert result.returncode == 0, result.stderr
     assert "(cached)" in result.stderr
+
+
+def test_missing_node_is_explained(tmp_path: Path) -> None:
+    # A copy of the repo's npm files without node_modules, and a PATH without node/npm.
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "setup-node.sh", tmp_path / "scripts")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(REPO / name, tmp_path)
+    result = run(["/bin/bash", str(tmp_path / "scripts" / "setup-node.sh")], {"PATH": str(tmp_path / "no-tools")})
+    assert result.returncode == 1
+    assert "Node.js and npm are not installed" in result.stderr
+    assert "apt-get install nodejs npm" in result.stderr
+    assert "run 'make setup' again" in result.stderr
+
+
+def test_node_modules_is_reinstalled_only_when_the_lock_is_newer() -> None:
+    result = run(["bash", str(REPO / "scripts" / "setup-node.sh")], dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert "(cached)" in result.stderr
+
+
+def test_old_toolchain_builds_are_pruned_keeping_the_current_and_the_previous(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tmp_path), "SOUNDFACTORY_CACHE": str(cache)}
+    locate = f"source {REPO}/scripts/lib/toolpaths.sh && sf_tools_dir"
+    current = Path(run(["bash", "-c", locate], env).stdout.strip())
+    finished = {name: cache / f"pulumi-3.200.0-{name}" for name in ("oldest", "older", "previous")}
+    building = cache / "pulumi-3.201.0-in-progress"  # no .complete: another checkout may be building it
+    # The current build is the oldest on disk: it is kept because it is the one in use.
+    last_used = [current, finished["oldest"], finished["older"], finished["previous"], building]
+    for index, directory in enumerate(last_used):
+        (directory / "bin").mkdir(parents=True)
+        if directory != building:
+            (directory / ".complete").touch()
+        os.utime(directory, (1_700_000_000 + index, 1_700_000_000 + index))
+    (cache / "uv-0.13.9").mkdir()
+
+    result = run(["bash", str(SETUP)], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "(cached)" in result.stderr
+    assert sorted(path.name for path in cache.iterdir()) == sorted(
+        [current.name, finished["previous"].name, building.name, "uv-0.13.9"]
+    )
+    assert f"removing old toolchain build {finished['oldest']}" in result.stderr

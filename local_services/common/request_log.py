@@ -1,4 +1,4 @@
-"""Every /api/v1 request the emulator saw, for tests that count calls (refresh economy,
+"""Every vendor API request the emulator saw, for tests that count calls (refresh economy,
 no duplicate creates after a retry). Bodies are never kept: they carry secrets."""
 
 from __future__ import annotations
@@ -17,8 +17,19 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
 
-    def record(self, method: str, path: str, query: dict[str, str], status: int | None, fault: str | None) -> None:
-        entry = {"method": method, "path": path, "query": dict(query), "status": status, "fault": fault}
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        status: int | None,
+        fault: str | None,
+        invalid: list[str] | None = None,
+    ) -> None:
+        entry: dict[str, Any] = {"method": method, "path": path, "query": dict(query), "status": status, "fault": fault}
+        if invalid:
+            # What spec validation found, also when it only warned: a test can tell.
+            entry["invalid"] = list(invalid)
         with self._lock:
             self._entries.append({**entry, "ts": time.time()})
 

@@ -1,14 +1,14 @@
-"""HTTP plumbing shared by the API and site servers.
+"""The HTTP server every emulator runs: loopback only, one thread per connection.
 
-Both servers are `ThreadingHTTPServer`s bound to loopback that hand a parsed `Request`
-to an "app" callable and write back its `Response`. An app returns `None` to drop the
-connection without answering (fault injection needs that).
+An `AppServer` hands a parsed `Request` to an "app" callable and writes back its
+`Response`. An app returns `None` to drop the connection without answering (fault
+injection needs that). Errors the server itself answers (oversized body, a crashing
+app) come in the vendor's error shape through the `ErrorRenderer` it is given.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import sys
 import threading
@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 LOOPBACK = "127.0.0.1"
 # Netlify's own API refuses large JSON bodies too; nothing the emulator accepts is near this.
@@ -73,42 +73,31 @@ def empty_response(status: int = 204) -> Response:
 
 
 App = Callable[[Request], Response | None]
+# Renders a client-visible error in a vendor's shape (Netlify: {code, message}).
+ErrorRenderer = Callable[[int, str], Response]
 
 
-def _not_ready(_request: Request) -> Response:
-    return json_response(503, {"code": 503, "message": "emulator is starting"})
+def plain_error(status: int, message: str) -> Response:
+    """The kit's own error shape, used by the control API and by default."""
+    return json_response(status, {"code": status, "message": message})
 
 
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 so clients keep connections alive, as they would against Netlify.
     protocol_version = "HTTP/1.1"
-    server_version = "netlify-emulator"
+    server_version = "soundfactory-emulator"
     # Headers and body go out in separate writes; with Nagle on, each keep-alive
     # response would stall on the client's delayed ACK.
     disable_nagle_algorithm = True
     sys_version = ""
     server: AppServer
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_OPTIONS(self) -> None:
-        self._handle()
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the app (the base class would answer an unusual one such as
+        # TRACE with its own 501 HTML page), so it is answered in the vendor's error shape.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request log of the control API is the record; stderr only on request.
@@ -140,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.server.app(request)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            response = json_response(500, {"code": 500, "message": "internal emulator error"})
+            response = self.server.render_error(500, "internal emulator error")
         if response is None:
             self.close_connection = True
             with suppress(OSError):
@@ -150,7 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fail_and_close(self, status: int, message: str) -> None:
         self.close_connection = True
-        self._write(json_response(status, {"code": status, "message": message}, {"Connection": "close"}))
+        response = self.server.render_error(status, message)
+        response.headers["Connection"] = "close"
+        self._write(response)
 
     def _write(self, response: Response) -> None:
         self.send_response(response.status)
@@ -170,14 +161,20 @@ class AppServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int, name: str, *, log_requests: bool = False) -> None:
-        self.app: App = _not_ready
+    def __init__(
+        self, port: int, name: str, *, render_error: ErrorRenderer = plain_error, log_requests: bool = False
+    ) -> None:
+        self.app: App = self._not_ready
+        self.render_error = render_error
         self.name = name
         self.log_requests = log_requests
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         super().__init__((LOOPBACK, port), _Handler)
+
+    def _not_ready(self, _request: Request) -> Response:
+        return self.render_error(503, "emulator is starting")
 
     @property
     def port(self) -> int:
@@ -209,21 +206,3 @@ class AppServer(ThreadingHTTPServer):
             with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
         self.server_close()
-
-
-# -- routing --------------------------------------------------------------------------
-
-
-def compile_template(template: str) -> re.Pattern[str]:
-    """`/sites/{site_id}/deploys` -> a regex with one named group per placeholder."""
-    parts = re.split(r"\{(\w+)\}", template)
-    pattern = "".join(f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts))
-    return re.compile(f"^{pattern}$")
-
-
-def match_template(pattern: re.Pattern[str], path: str) -> dict[str, str] | None:
-    normalized = path.rstrip("/") or "/"
-    found = pattern.match(normalized)
-    if found is None:
-        return None
-    return {name: unquote(value) for name, value in found.groupdict().items()}

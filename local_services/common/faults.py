@@ -1,4 +1,4 @@
-"""Fault injection for /api/v1: what a client meets on a bad day at Netlify.
+"""Fault injection for a vendor API: what a client meets on a bad day at the vendor.
 
 A fault is chosen before the request is processed, so an injected 429/5xx/drop
 changes nothing and the client may safely retry; `500-after` is the exception on
@@ -13,7 +13,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from local_services.netlify.http_base import HttpError
+from local_services.common.http_server import HttpError
 
 FAULT_KINDS = ("429", "500", "502", "503", "drop", "latency", "500-after")
 ERROR_MESSAGES = {
