@@ -9,10 +9,14 @@ from local_services.supervisor import RUN_DIR, Service, python_module
 
 NETLIFY_API_PORT = 18081
 NETLIFY_SITE_PORT = 18082
+TWILIO_API_PORT = 18083
 LOCAL_SITE_ID = "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 LOCAL_ACCOUNT_ID = "soundfactory-local"
 # Dev-only credential of the emulator; the local stack holds it as an encrypted config secret.
 LOCAL_NETLIFY_TOKEN = "local-dev-token"  # noqa: S105
+# The local stack's twilioAccountSid and (encrypted) twilioAuthToken.
+LOCAL_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+LOCAL_TWILIO_AUTH_TOKEN = "local-twilio-token-not-secret"  # noqa: S105
 
 
 def local_stack_services() -> list[Service]:
@@ -34,5 +38,19 @@ def local_stack_services() -> list[Service]:
             ),
             health_url=f"http://127.0.0.1:{NETLIFY_SITE_PORT}/",
             env={"NETLIFY_EMULATOR_TOKEN": LOCAL_NETLIFY_TOKEN},
+        ),
+        Service(
+            name="twilio-emulator",
+            argv=python_module(
+                "local_services.twilio",
+                "--port",
+                str(TWILIO_API_PORT),
+                "--data-dir",
+                str(RUN_DIR / "twilio"),
+                "--account-sid",
+                LOCAL_TWILIO_ACCOUNT_SID,
+            ),
+            health_url=f"http://127.0.0.1:{TWILIO_API_PORT}/_emulator/health",
+            env={"TWILIO_EMULATOR_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN},
         ),
     ]

@@ -9,13 +9,13 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from local_services.common.api_port import api_port_app
 from local_services.common.control import CONTROL_PREFIX, ControlApi
 from local_services.common.faults import FaultInjector
 from local_services.common.http_server import LOOPBACK, AppServer
 from local_services.common.pipeline import Pipeline
+from local_services.common.process import Stoppable
 from local_services.common.rate_limit import RateLimitWindow
 from local_services.common.request_log import RequestLog
 from local_services.common.spec_validation import RequestValidator, ValidationMode, ValidationSwitch
@@ -57,7 +57,7 @@ def _validator(mode: ValidationMode) -> RequestValidator | None:
 
 
 @dataclass
-class RunningEmulator:
+class RunningEmulator(Stoppable):
     api_url: str  # http://127.0.0.1:<port>/api/v1
     control_url: str  # http://127.0.0.1:<port>/_emulator
     site_url: str  # http://127.0.0.1:<port>
@@ -89,14 +89,6 @@ class RunningEmulator:
             stopper.join()
         self._deploys.stop()
         self._store.close()
-
-    def __enter__(self) -> RunningEmulator:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def start_emulator(

@@ -144,11 +144,12 @@ class SmsFailureRateProbe:
     max_failure_rate: float = 0.10
     depends_on: str | None = None
     max_pages: int = 20
+    page_size: int = 1000  # Twilio's maximum
 
     async def run(self, client: httpx.AsyncClient) -> ProbeResult:
         since = datetime.now(UTC) - timedelta(seconds=self.window_s)
         url: str | None = f"{self.api_url.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        params: dict[str, str] | None = {"DateSent>": since.strftime("%Y-%m-%d"), "PageSize": "1000"}
+        params: dict[str, str] | None = {"DateSent>": since.strftime("%Y-%m-%d"), "PageSize": str(self.page_size)}
         auth = (self.account_sid, self.auth_token)
         started = time.perf_counter()
         attempts = failed = 0
