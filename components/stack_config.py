@@ -27,6 +27,7 @@ PLAIN_KEYS = netlify_config.PLAIN_KEYS | frozenset(
         "supabaseUrl",
         "twilioAccountSid",
         "twilioFromNumber",
+        "twilioApiUrl",
         "stripeApiUrl",
         "s3EndpointUrl",
         "backupBucket",
@@ -79,6 +80,8 @@ class StackConfig:
     stripe_api_url: str
     s3_endpoint_url: str
     backup_bucket: str
+    # Where Twilio's REST API is (the monitor reads the Messages API there).
+    twilio_api_url: str
     # Every key the operator stored encrypted (`pulumi config set --secret`), without
     # namespace: such a value stays secret end to end, whatever the key.
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -199,6 +202,7 @@ def load_stack_config(raw: Mapping[str, str], secret_keys: Iterable[str] | None 
         stripe_api_url=parse_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
         s3_endpoint_url=parse_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
+        twilio_api_url=parse_url("twilioApiUrl", values.get("twilioApiUrl", "https://api.twilio.com"), problems),
         secret_keys=encrypted,
     )
     secret_key = stack.app.stripe_secret_key

@@ -35,11 +35,9 @@ from scripts.sfops.monitoring.probes import (
 from scripts.sfops.monitoring.state import default_state_file
 from scripts.sfops.monitoring.statuspage import StatusServer
 from scripts.sfops.output import checks_table
-from scripts.sfops.verify_checks import is_loopback_http
 
 WEBHOOK_SECRET_ENV = "STRIPE_WEBHOOK_SECRET"  # noqa: S105 - a variable name
 TWILIO_API_ENV = "SFOPS_TWILIO_API_URL"
-LOCAL_TWILIO_API_URL = "http://127.0.0.1:18083"
 
 
 def build_probes(
@@ -101,9 +99,7 @@ def _secrets(app: AppContext) -> list[str]:
 @click.option("--sms-window", type=click.FloatRange(60), default=900.0, show_default=True, help="seconds")
 @click.option("--sms-min-attempts", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--sms-max-failure-rate", type=click.FloatRange(0, 1), default=0.10, show_default=True)
-@click.option(
-    "--twilio-api-url", envvar=TWILIO_API_ENV, default=None, help="default: Twilio's; loopback for a loopback site"
-)
+@click.option("--twilio-api-url", envvar=TWILIO_API_ENV, default=None, help="default: the stack's twilioApiUrl")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=10.0, show_default=True)
 @click.option("--state-file", type=click.Path(path_type=Path), default=None, help="default: per stack, see README")
 @click.option("--serve", is_flag=True, help="also serve the status page on loopback")
@@ -129,9 +125,8 @@ def command(
 ) -> None:
     """Probe the site every --interval; alert on 5 failures in a row, resolve on 2 successes."""
     if twilio_api_url is None:
-        # A local stack never talks to the real Twilio: its emulator's loopback port.
-        local = is_loopback_http(app.config.netlify.site_url)
-        twilio_api_url = LOCAL_TWILIO_API_URL if local else "https://api.twilio.com"
+        # The local stack's twilioApiUrl is its emulator's loopback port.
+        twilio_api_url = app.config.twilio_api_url
     sms = {"window_s": sms_window, "min_attempts": sms_min_attempts, "max_failure_rate": sms_max_failure_rate}
     probes = build_probes(app, slow_ms=slow_ms, webhook_max_ms=webhook_max_ms, sms=sms, twilio_api_url=twilio_api_url)
     policy = alerting.AlertPolicy(fail_after, resolve_after, remind_every)

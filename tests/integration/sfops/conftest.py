@@ -33,7 +33,13 @@ CLEAR_VALUES = {
 
 
 def raw_config(emulator: EmulatorControl, **overrides: str) -> RawStackConfig:
-    plain = {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}
+    # Loopback only: a closed port stands in for Twilio unless a test starts its emulator.
+    plain = {
+        **PLAIN,
+        "netlifyApiUrl": emulator.api_url,
+        "siteUrl": emulator.site_url,
+        "twilioApiUrl": "http://127.0.0.1:9",
+    }
     values = {f"{PROJECT}:{k}": v for k, v in {**plain, **SECRETS}.items()}
     values.update({f"{PROJECT}:{k}": v for k, v in overrides.items()})
     return RawStackConfig(values, frozenset(f"{PROJECT}:{k}" for k in SECRETS))
@@ -71,8 +77,6 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     monkeypatch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-    # Loopback only: a closed port stands in for Twilio unless a test starts an emulator.
-    monkeypatch.setenv("SFOPS_TWILIO_API_URL", "http://127.0.0.1:9")
     running = start_emulator(tmp_path / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.05)
     try:
         emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)

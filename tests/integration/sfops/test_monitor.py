@@ -6,13 +6,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import Result
 
 from local_services.alert_receiver import AlertReceiver
-from local_services.sample_stack import SECRETS
+from local_services.sample_stack import PLAIN, SECRETS
+from local_services.twilio import RunningTwilio, start_emulator
 from scripts.sfops import monitor
-from tests.integration.sfops.conftest import Site
+from tests.integration.sfops.conftest import Site, raw_config
 
 pytestmark = pytest.mark.integration
 WEBHOOK_SECRET = "whsec_monitor_test_5f1e"
@@ -46,6 +48,20 @@ class Cron:
 @pytest.fixture
 def cron(site: Site, tmp_path: Path) -> Cron:
     return Cron(site, tmp_path / "monitor.json")
+
+
+@pytest.fixture
+def twilio(site: Site, tmp_path: Path) -> Iterator[RunningTwilio]:
+    """The stack's Twilio account on the emulator; the stack's twilioApiUrl points at it."""
+    sid, token = PLAIN["twilioAccountSid"], SECRETS["twilioAuthToken"]
+    with start_emulator(tmp_path / "twilio", sid, auth_token=token) as running:
+        site.config = raw_config(site.emulator, twilioApiUrl=running.api_url)
+        yield running
+
+
+def add_sms(twilio: RunningTwilio, **counts: int) -> None:
+    batches = [{"status": status, "count": count} for status, count in counts.items()]
+    httpx.post(f"{twilio.control_url}/messages", json={"messages": batches}, timeout=5).raise_for_status()
 
 
 def texts(receiver: AlertReceiver, vendor: str = "slack") -> list[str]:
@@ -163,3 +179,38 @@ def test_no_secret_in_any_log_line(
     for line in cron.logs:
         for secret in secrets:
             assert secret not in line
+
+
+SMS_RATE = ("--sms-min-attempts", "20", "--sms-max-failure-rate", "0.10")
+
+
+def test_sms_failure_rate_alert_fires_above_ten_percent_and_resolves(
+    cron: Cron, receiver: AlertReceiver, twilio: RunningTwilio
+) -> None:
+    add_sms(twilio, delivered=17, failed=2, undelivered=1)  # 3/20 = 15%
+    assert cron.run(*SMS_RATE).exit_code == 1
+    alerts = [t for t in texts(receiver) if "sms-failure-rate" in t]
+    assert len(alerts) == 1, alerts
+    assert alerts[0].startswith("ALERT")
+    assert "3/20 SMS failed" in alerts[0]
+    add_sms(twilio, delivered=20)  # 3/40 = 7.5%: below the limit
+    cron.run(*SMS_RATE, cycles=2)
+    alerts = [t for t in texts(receiver) if "sms-failure-rate" in t]
+    assert [t.split(":")[0] for t in alerts] == ["ALERT", "RESOLVED"]
+    last = json.loads(cron.state_file.read_text())["last"]["sms-failure-rate"]
+    assert last["status"] == "up", last
+    assert "3/40" in last["detail"]
+
+
+def test_sms_failure_rate_at_the_limit_or_below_the_minimum_fires_nothing(
+    cron: Cron, receiver: AlertReceiver, twilio: RunningTwilio
+) -> None:
+    add_sms(twilio, failed=10, sent=5)  # 67% failed, but only 15 attempts (< 20)
+    cron.run(*SMS_RATE, cycles=2)
+    last = json.loads(cron.state_file.read_text())["last"]["sms-failure-rate"]
+    assert last["status"] == "unknown", last
+    assert "15 SMS" in last["detail"]
+    add_sms(twilio, delivered=85)  # 10/100 = 10%: not above the limit
+    cron.run(*SMS_RATE, cycles=2)
+    assert json.loads(cron.state_file.read_text())["last"]["sms-failure-rate"]["status"] == "up"
+    assert [t for t in texts(receiver) if "sms-failure-rate" in t] == []
