@@ -14,8 +14,8 @@ from local_services.stack_harness import REPO, StackHarness
 pytestmark = pytest.mark.integration
 
 
-def sfops_drift(stack: StackHarness) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **stack.env, "SFOPS_PROJECT_DIR": str(stack.project_dir)}
+def sfops_drift(stack: StackHarness, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **stack.env, "SFOPS_PROJECT_DIR": str(stack.project_dir), **extra_env}
     return subprocess.run(
         [str(REPO / "scripts" / "bin" / "sfops"), "--stack", stack.stack.name, "--json", "drift"],
         env=env,
@@ -38,7 +38,9 @@ def test_drift_exit_codes(stack: StackHarness, emulator: EmulatorControl) -> Non
     names = {r["name"]: r for r in json.loads(drifted.stdout)["resources"]}
     assert names["site-PROCESS_COMMISSIONS"]["op"] == "update"
 
+    # Every API call fails; one attempt each, so the check gives up in seconds rather than
+    # riding out the outage with the default eight attempts and their backoff.
     emulator.inject_faults(1.0, ["500"])
-    unknown = sfops_drift(stack)
+    unknown = sfops_drift(stack, SOUNDFACTORY_API_RETRY_ATTEMPTS="1")
     assert unknown.returncode == 2
     assert "could not check stack" in unknown.stderr
