@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Run a command with the tools, venv and local backend from .envrc.
 ENV := source ./.envrc &&
 
-.PHONY: help setup setup-python setup-pulumi setup-node setup-backup-host services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
+.PHONY: help setup setup-python setup-pulumi setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
 
 help:
 	@echo "make demo       set up, start local services, pulumi up the 'local' stack, print its outputs"
@@ -42,6 +42,10 @@ setup-node:
 setup-backup-host:
 	scripts/setup-backup-host.sh
 
+# PostgreSQL and headless Chromium for the sfops test layer (apt-get when missing).
+setup-system:
+	scripts/setup-system.sh
+
 services-up: setup
 	$(ENV) python -m local_services up
 
@@ -65,10 +69,10 @@ typecheck: setup-python
 test-fast: setup
 	$(ENV) pytest -m "not integration"
 
-test-integration: setup
+test-integration: setup setup-system
 	$(ENV) pytest -m integration
 
-test: setup lint typecheck
+test: setup setup-system lint typecheck
 	$(ENV) pytest
 
 bench: setup

@@ -6,6 +6,7 @@ import argparse
 
 from bench.api_calls import run_api_call_counts
 from bench.flag_flip import run_flag_flip
+from bench.monitor_cycle import run_monitor_cycle
 
 
 def main() -> None:
@@ -16,6 +17,7 @@ def main() -> None:
     args = parser.parse_args()
     run_flag_flip(rounds=args.rounds, build_seconds=args.build_seconds)
     run_api_call_counts(variables=args.variables)
+    run_monitor_cycle()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ instead of hanging it.
 from __future__ import annotations
 
 import email.utils
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,21 @@ class RetryPolicy:
     max_delay_s: float = 20.0
     # A rate-limit reset further away than this is not worth blocking an update for.
     max_rate_limit_wait_s: float = 65.0
+
+
+ATTEMPTS_ENV = "SOUNDFACTORY_API_RETRY_ATTEMPTS"
+MAX_ATTEMPTS = 20
+
+
+def policy_from_env(environ: dict[str, str] | None = None) -> RetryPolicy:
+    """The default policy, with $SOUNDFACTORY_API_RETRY_ATTEMPTS (1-20) attempts when set:
+    a cron job or a test that would rather fail fast than ride out an outage."""
+    text = (os.environ if environ is None else environ).get(ATTEMPTS_ENV, "").strip()
+    if not text:
+        return RetryPolicy()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ATTEMPTS:
+        raise ValueError(f"{ATTEMPTS_ENV}={text!r}: expected a whole number of attempts from 1 to {MAX_ATTEMPTS}")
+    return RetryPolicy(attempts=int(text))
 
 
 class RetryExhausted(Exception):

@@ -33,6 +33,7 @@ PLAIN_KEYS = (
             "supabaseUrl",
             "twilioAccountSid",
             "twilioFromNumber",
+            "twilioApiUrl",
             "stripeApiUrl",
             "s3EndpointUrl",
             "backupBucket",
@@ -90,6 +91,8 @@ class StackConfig:
     stripe_api_url: str
     s3_endpoint_url: str
     backup_bucket: str
+    # Where Twilio's REST API is (the monitor reads the Messages API there).
+    twilio_api_url: str
     backups: BackupConfig | None = None  # None: backupsEnabled is false
     # Every key the operator stored encrypted (`pulumi config set --secret`), without
     # namespace: such a value stays secret end to end, whatever the key.
@@ -213,6 +216,7 @@ def load_stack_config(
         stripe_api_url=parse_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
         s3_endpoint_url=parse_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
+        twilio_api_url=parse_url("twilioApiUrl", values.get("twilioApiUrl", "https://api.twilio.com"), problems),
         secret_keys=encrypted,
         backups=parse_backup_config(values, problems, stack_name),
     )

@@ -11,6 +11,7 @@ from local_services.supervisor import RUN_DIR, Service, python_module
 
 NETLIFY_API_PORT = 18081
 NETLIFY_SITE_PORT = 18082
+TWILIO_API_PORT = 18083
 LOCAL_SITE_ID = "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 LOCAL_ACCOUNT_ID = "soundfactory-local"
 # Dev-only credential of the emulator; the local stack holds it as an encrypted config secret.
@@ -18,6 +19,9 @@ LOCAL_NETLIFY_TOKEN = "local-dev-token"  # noqa: S105
 # Backups: S3/IAM (moto) and the cron host (sshd); Pulumi.local.yaml points at the files they write.
 S3_PORT = 18090
 SSHD_PORT = 18022
+# The local stack's twilioAccountSid and (encrypted) twilioAuthToken.
+LOCAL_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+LOCAL_TWILIO_AUTH_TOKEN = "local-twilio-token-not-secret"  # noqa: S105
 
 
 def local_stack_services() -> list[Service]:
@@ -42,4 +46,18 @@ def local_stack_services() -> list[Service]:
         ),
         s3_service(S3_PORT, RUN_DIR / "s3"),
         sshd_service(SSHD_PORT, RUN_DIR / "sshd"),
+        Service(
+            name="twilio-emulator",
+            argv=python_module(
+                "local_services.twilio",
+                "--port",
+                str(TWILIO_API_PORT),
+                "--data-dir",
+                str(RUN_DIR / "twilio"),
+                "--account-sid",
+                LOCAL_TWILIO_ACCOUNT_SID,
+            ),
+            health_url=f"http://127.0.0.1:{TWILIO_API_PORT}/_emulator/health",
+            env={"TWILIO_EMULATOR_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN},
+        ),
     ]

@@ -11,7 +11,7 @@ import os
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from components.http_retry import RetryPolicy
+from components.http_retry import RetryPolicy, policy_from_env
 from components.netlify.api import TOKEN_ENV, NetlifyClient
 
 _settings: dict[str, str] = {}
@@ -34,7 +34,7 @@ def leaving_site(site_id: str) -> bool:
 
 def netlify_client(api_url: str, policy: RetryPolicy | None = None) -> NetlifyClient:
     token = _settings.get("token") or os.environ.get(TOKEN_ENV, "")
-    return NetlifyClient(api_url, token, policy=policy)
+    return NetlifyClient(api_url, token, policy=policy or policy_from_env())
 
 
 class NetlifyProvider(ResourceProvider):

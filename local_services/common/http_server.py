@@ -160,6 +160,10 @@ class AppServer(ThreadingHTTPServer):
     keep-alive connections instead of leaving them served by a stopped emulator."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a client opening more connections at once
+    # (a monitor probing 10 checks concurrently) has the rest of its SYNs dropped and
+    # retried a second later, which serialises it against the emulator, not the real site.
+    request_queue_size = 128
 
     def __init__(
         self, port: int, name: str, *, render_error: ErrorRenderer = plain_error, log_requests: bool = False

@@ -6,22 +6,13 @@ The API token comes from $NETLIFY_EMULATOR_TOKEN only (never argv, where `ps` sh
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from types import FrameType
 
+from local_services.common.process import port_arg, serve_until_signalled
 from local_services.common.spec_validation import ValidationMode
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS
 from local_services.netlify.server import TOKEN_ENV, start_emulator
 from local_services.netlify.state import StateError
-
-
-def _port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0 picks a free one)")
-    return port
 
 
 def _seconds(text: str) -> float:
@@ -36,8 +27,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m local_services.netlify",
         description=f"Local Netlify emulator on 127.0.0.1. API token: ${TOKEN_ENV} (default local-dev-token).",
     )
-    parser.add_argument("--api-port", type=_port, required=True, help="port of /api/v1 and /_emulator")
-    parser.add_argument("--site-port", type=_port, required=True, help="port of the served site")
+    parser.add_argument("--api-port", type=port_arg, required=True, help="port of /api/v1 and /_emulator")
+    parser.add_argument("--site-port", type=port_arg, required=True, help="port of the served site")
     parser.add_argument("--data-dir", required=True, help="where the state file lives (created if missing)")
     parser.add_argument("--site-id", required=True)
     parser.add_argument("--account-id", required=True, help="the account slug env var calls use")
@@ -70,17 +61,7 @@ def main(argv: list[str]) -> int:
     except (OSError, StateError, ValueError) as exc:
         print(f"netlify emulator: cannot start: {exc}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(f"READY api=http://127.0.0.1:{emulator.api_port} site={emulator.site_url}", flush=True)
-    stop.wait()
-    emulator.stop()
-    return 0
+    return serve_until_signalled(emulator, f"READY api=http://127.0.0.1:{emulator.api_port} site={emulator.site_url}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ POST   /_emulator/sites                           add a site: {"id", "account_sl
 GET    /_emulator/sites/{site_id}/published-env   {"deploy_id", "env"} of the published deploy
 GET    /_emulator/deploys/{deploy_id}/env         {"deploy_id", "env"} of any deploy
 GET    /_emulator/sms | DELETE                    what send-sms "sent"
+GET    /_emulator/site-overrides | PUT | DELETE   breakages in the served site (site_overrides.py)
 config keys: build_seconds, fail_next_builds, fail_message
 
 Env snapshots report secret values only as sha256 hex, so a test (or a curious
@@ -24,6 +25,7 @@ from local_services.common.routing import Route
 from local_services.netlify import render
 from local_services.netlify.deploys import BuildSettings, DeployService, find_deploy, published_deploy
 from local_services.netlify.functions import SmsOutbox
+from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.sites import NewSite, SiteBackend, find_site, site_account
 from local_services.netlify.state import DeployRecord, NetlifyStore
 
@@ -95,9 +97,16 @@ class BuildSettingsControl:
 
 class NetlifyControl:
     def __init__(
-        self, store: NetlifyStore, sites: SiteBackend, deploys: DeployService, outbox: SmsOutbox, urls: render.Urls
+        self,
+        store: NetlifyStore,
+        sites: SiteBackend,
+        deploys: DeployService,
+        outbox: SmsOutbox,
+        urls: render.Urls,
+        overrides: SiteOverrides | None = None,
     ) -> None:
         self.store = store
+        self.overrides = overrides or SiteOverrides()
         self.sites = sites
         self.deploys = deploys
         self.outbox = outbox
@@ -112,6 +121,7 @@ class NetlifyControl:
             Route("GET", "/deploys/{deploy_id}/env", self.deploy_env),
             Route("GET", "/sms", lambda _r, _p: json_response(200, self.outbox.messages())),
             Route("DELETE", "/sms", self.clear_sms),
+            *self.overrides.routes(),
         ]
 
     def _rendered_site(self, site_id: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from local_services.common.api_port import api_port_app
 from local_services.common.control import CONTROL_PREFIX, ControlApi
 from local_services.common.faults import FaultInjector
 from local_services.common.http_server import LOOPBACK, AppServer
 from local_services.common.pipeline import Pipeline
+from local_services.common.process import Stoppable
 from local_services.common.rate_limit import RateLimitWindow
 from local_services.common.request_log import RequestLog
 from local_services.common.spec_validation import RequestValidator, ValidationMode, ValidationSwitch
@@ -27,6 +27,7 @@ from local_services.netlify.errors import error_response
 from local_services.netlify.functions import SmsOutbox
 from local_services.netlify.render import Urls
 from local_services.netlify.responses import NetlifyResponses
+from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.site_server import SiteApp
 from local_services.netlify.sites import SiteBackend
 from local_services.netlify.spec import SpecNotInstalled, load_netlify_spec
@@ -56,7 +57,7 @@ def _validator(mode: ValidationMode) -> RequestValidator | None:
 
 
 @dataclass
-class RunningEmulator:
+class RunningEmulator(Stoppable):
     api_url: str  # http://127.0.0.1:<port>/api/v1
     control_url: str  # http://127.0.0.1:<port>/_emulator
     site_url: str  # http://127.0.0.1:<port>
@@ -88,14 +89,6 @@ class RunningEmulator:
             stopper.join()
         self._deploys.stop()
         self._store.close()
-
-    def __enter__(self) -> RunningEmulator:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def start_emulator(
@@ -134,10 +127,10 @@ def start_emulator(
         deploys = DeployService(store, BuildSettings(build_seconds=build_seconds))
         sites = SiteBackend(store, deploys.initial_deploy)
         sites.seed_served_site(site_id, account_id, site_name)
-        outbox = SmsOutbox()
+        outbox, overrides = SmsOutbox(), SiteOverrides()
         faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
         api = NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env())
-        netlify_control = NetlifyControl(store, sites, deploys, outbox, urls)
+        netlify_control = NetlifyControl(store, sites, deploys, outbox, urls, overrides)
 
         def reset() -> None:
             deploys.cancel_builds()
@@ -146,6 +139,7 @@ def start_emulator(
             with deploys.settings_lock:
                 deploys.settings = BuildSettings(build_seconds=build_seconds)
             outbox.clear()
+            overrides.clear()
 
         control = ControlApi(
             faults=faults,
@@ -164,7 +158,7 @@ def start_emulator(
             validation=switch,
         )
         api_server.app = api_port_app(pipeline, control)
-        site_server.app = SiteApp(store, site_id, outbox)
+        site_server.app = SiteApp(store, site_id, outbox, overrides)
         for server in servers:
             server.start()
         deploys.resume_pending()

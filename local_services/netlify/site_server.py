@@ -11,10 +11,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 
 from local_services.common.http_server import Request, Response
 from local_services.netlify.deploys import published_deploy
 from local_services.netlify.functions import FUNCTIONS, Invocation, SmsOutbox
+from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.state import DeployRecord, NetlifyStore
 
 FUNCTIONS_PREFIX = "/.netlify/functions/"
@@ -38,7 +40,11 @@ SECURITY_HEADERS = {
 }
 
 
-def _homepage(site_name: str, deploy_id: str) -> bytes:
+# The live stream's container, which the real site's player script fills in.
+LIVE_STREAM_ELEMENT = '<section id="live-stream" class="live-stream" aria-label="Live stream"></section>\n'
+
+
+def _homepage(site_name: str, deploy_id: str, live_stream: bool = True) -> bytes:
     name = html.escape(site_name)
     deploy = html.escape(deploy_id)
     return (
@@ -48,7 +54,8 @@ def _homepage(site_name: str, deploy_id: str) -> bytes:
         f'<meta name="netlify-deploy-id" content="{deploy}">\n'
         f"<title>{name}</title>\n</head>\n<body>\n<main>\n"
         f"<h1>{name}</h1>\n<p>Served by deploy {deploy} (local Netlify emulator).</p>\n"
-        "</main>\n</body>\n</html>\n"
+        + (LIVE_STREAM_ELEMENT if live_stream else "")
+        + "</main>\n</body>\n</html>\n"
     ).encode()
 
 
@@ -67,12 +74,17 @@ def _page(status: int, text: str) -> Response:
 
 
 class SiteApp:
-    def __init__(self, store: NetlifyStore, site_id: str, outbox: SmsOutbox) -> None:
+    def __init__(
+        self, store: NetlifyStore, site_id: str, outbox: SmsOutbox, overrides: SiteOverrides | None = None
+    ) -> None:
         self.store = store
         self.site_id = site_id
         self.outbox = outbox
+        self.overrides = overrides or SiteOverrides()
 
     def __call__(self, request: Request) -> Response:
+        if self.overrides.rate_limited():
+            return _json(429, {"error": "Too Many Requests (emulator site-overrides)"})
         path = request.path
         permalink = PERMALINK.match(path)
         with self.store.read() as data:
@@ -99,6 +111,7 @@ class SiteApp:
             response = self._serve(request, path, site_name, deploy_id, env)
             response.headers["X-Nf-Deploy-Id"] = deploy_id
         response.headers.update(SECURITY_HEADERS)
+        self.overrides.apply_headers(response)
         return response
 
     def _serve(self, request: Request, path: str, site_name: str, deploy_id: str, env: dict[str, str]) -> Response:
@@ -111,14 +124,23 @@ class SiteApp:
                 return Response(204, headers={"Allow": ", ".join(FUNCTION_METHODS)})
             if request.method != "POST":
                 return Response(405, b"", {"Allow": ", ".join(FUNCTION_METHODS)})
+            override = self.overrides.function(name)
+            time.sleep(override.delay_ms / 1000)
+            if override.status is not None:
+                return _json(override.status, {"error": f"{name}: status {override.status} (emulator site-overrides)"})
+            if name == "stripe-webhook" and self.overrides.webhook_accepts_unsigned:
+                return _json(200, {"received": True})
             result = function(Invocation(env, request.body, request.headers, deploy_id), self.outbox)
             return _json(result.status, result.payload)
         if path in ("/", "/index.html"):
             if request.method not in ("GET", "HEAD"):
                 return Response(405, b"", {"Allow": "GET, HEAD"})
+            time.sleep(self.overrides.homepage_delay_s)
+            if self.overrides.homepage_status is not None:
+                return _page(self.overrides.homepage_status, "homepage status set by emulator site-overrides")
             return Response(
                 200,
-                _homepage(site_name, deploy_id),
+                _homepage(site_name, deploy_id, self.overrides.live_stream),
                 {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=0, must-revalidate"},
             )
         return _page(404, "page not found")

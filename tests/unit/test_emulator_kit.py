@@ -147,6 +147,22 @@ def test_reset_brings_back_the_freshly_seeded_emulator(
     assert api.post(f"/sites/{SITE_ID}/builds").status_code == 200
 
 
+def test_site_overrides_live_in_the_control_namespace_and_reset_heals_them(emulator: RunningEmulator) -> None:
+    overrides = f"{emulator.control_url}/site-overrides"
+    assert 'id="live-stream"' in httpx.get(f"{emulator.site_url}/").text
+    set_them = httpx.put(overrides, json={"live_stream": False, "headers": {"X-Frame-Options": None}})
+    assert set_them.json() == {"live_stream": False, "headers": {"X-Frame-Options": None}}
+    page = httpx.get(f"{emulator.site_url}/")
+    assert 'id="live-stream"' not in page.text
+    assert "X-Frame-Options" not in page.headers
+    assert httpx.put(overrides, json={"colour": "red"}).status_code == 422
+    httpx.post(f"{emulator.control_url}/reset").raise_for_status()
+    assert httpx.get(overrides).json() == {}
+    page = httpx.get(f"{emulator.site_url}/")
+    assert 'id="live-stream"' in page.text
+    assert "X-Frame-Options" in page.headers
+
+
 # -- the state file -----------------------------------------------------------------------------
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from components.http_retry import RetryExhausted, RetryPolicy, rate_limit_wait, send_with_retry
+from components.http_retry import (
+    ATTEMPTS_ENV,
+    RetryExhausted,
+    RetryPolicy,
+    policy_from_env,
+    rate_limit_wait,
+    send_with_retry,
+)
 
 REQUEST = httpx.Request("GET", "http://127.0.0.1/x")
 
@@ -94,3 +101,11 @@ def test_non_idempotent_requests_retry_only_rate_limits() -> None:
     with pytest.raises(httpx.RemoteProtocolError):
         send_with_retry(dropped, RetryPolicy(), sleep=sleeps.append, only_rate_limits=True)
     assert dropped.calls == 1
+
+
+def test_attempts_come_from_the_environment_when_set() -> None:
+    assert policy_from_env({}) == RetryPolicy()
+    assert policy_from_env({ATTEMPTS_ENV: " 2 "}) == RetryPolicy(attempts=2)
+    for bad in ("0", "21", "two", "-1"):
+        with pytest.raises(ValueError, match=ATTEMPTS_ENV):
+            policy_from_env({ATTEMPTS_ENV: bad})

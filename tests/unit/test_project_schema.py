@@ -9,6 +9,7 @@ import yaml
 
 from components.feature_flags import FLAGS
 from components.stack_config import KNOWN_KEYS, SECRET_KEYS
+from local_services import catalog
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,3 +54,12 @@ def test_stack_files_only_use_declared_keys() -> None:
             namespace, _, name = key.partition(":")
             assert namespace == "soundfactory", (stack_file, key)
             assert name in KNOWN_KEYS, (stack_file, key)
+
+
+def test_the_local_stack_points_at_the_local_services() -> None:
+    config = yaml.safe_load((REPO / "Pulumi.local.yaml").read_text())["config"]
+    assert config["soundfactory:netlifyApiUrl"] == f"http://127.0.0.1:{catalog.NETLIFY_API_PORT}/api/v1"
+    assert config["soundfactory:siteUrl"] == f"http://127.0.0.1:{catalog.NETLIFY_SITE_PORT}"
+    assert config["soundfactory:twilioApiUrl"] == f"http://127.0.0.1:{catalog.TWILIO_API_PORT}"
+    assert config["soundfactory:twilioAccountSid"] == catalog.LOCAL_TWILIO_ACCOUNT_SID
+    assert schema()["twilioApiUrl"]["default"] == "https://api.twilio.com"

@@ -1,0 +1,85 @@
+"""A throwaway PostgreSQL cluster on a free loopback port (tests; reusable by the backup tool).
+
+initdb refuses to run as root, so as root the cluster runs as an unprivileged user
+(`nobody`) with its data in a directory that user owns. Debian keeps the server
+binaries in /usr/lib/postgresql/<major>/bin (the set-up installs `postgresql`).
+Authentication is `trust` on loopback only: a test cluster, never a real one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+UNPRIVILEGED_USER = "nobody"
+
+
+def server_bin_dir() -> Path:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if candidates:
+        return candidates[-1].parent
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError("PostgreSQL server binaries not found: run `make setup-system` (apt-get install postgresql)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PostgresCluster:
+    root: Path
+    port: int
+    bin_dir: Path
+    user: str | None  # run the server as this user (None: as ourselves)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *argv: str) -> None:
+        command = [str(self.bin_dir / argv[0]), *argv[1:]]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.root)
+
+    def start(self) -> PostgresCluster:
+        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> PostgresCluster:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_cluster() -> PostgresCluster:
+    """initdb + start a cluster in a fresh directory; stop() removes it again."""
+    root = Path(tempfile.mkdtemp(prefix="sf-pg-"))
+    # World-traversable root: pytest's own tmp dirs are 0700 root, which `nobody` cannot enter.
+    root.chmod(0o755)
+    user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
+    if user is not None:
+        shutil.chown(root, user=user)
+    return PostgresCluster(root, _free_port(), server_bin_dir(), user).start()
