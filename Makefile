@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Run a command with the tools, venv and local backend from .envrc.
 ENV := source ./.envrc &&
 
-.PHONY: help setup setup-python setup-pulumi setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
+.PHONY: help setup setup-python setup-pulumi setup-go-tools setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
 
 help:
 	@echo "make demo       set up, start local services, pulumi up the 'local' stack, print its outputs"
@@ -20,7 +20,7 @@ help:
 	@echo "make demo-down  destroy the local stack's resources and stop the local services"
 	@echo "make bench      run the benchmarks under bench/"
 
-setup: setup-python setup-pulumi setup-node setup-backup-host
+setup: setup-python setup-pulumi setup-go-tools setup-node setup-backup-host
 
 $(UV):
 	@command -v python3 >/dev/null || { echo "python3 (3.11) is required to bootstrap uv; install it and rerun." >&2; exit 1; }
@@ -33,6 +33,10 @@ setup-python: $(UV)
 
 setup-pulumi:
 	scripts/setup-pulumi.sh
+
+# stripe-mock and actionlint from the Go module proxy (tools/go-tools is their lock).
+setup-go-tools:
+	scripts/setup-go-tools.sh
 
 # Vendor specs (package-lock.json); npm ci only when the lock is newer than node_modules.
 setup-node:

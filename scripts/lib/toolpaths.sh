@@ -26,3 +26,12 @@ sf_tools_dir() {
     | sha256sum | cut -c1-12)
   echo "$(sf_cache_root)/pulumi-$(sf_pulumi_version)-$key"
 }
+
+# The other pinned Go programs (stripe-mock, actionlint), built by scripts/setup-go-tools.sh
+# from the tools/go-tools module; keyed by that module's lock.
+sf_go_tools_dir() {
+  local root key
+  root=$(sf_repo_root)
+  key=$(cat "$root/tools/go-tools/go.mod" "$root/tools/go-tools/go.sum" | sha256sum | cut -c1-12)
+  echo "$(sf_cache_root)/go-tools-$key"
+}
