@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import pulumi
 import pulumi.runtime
@@ -11,6 +12,7 @@ from components.backups.backup_infra import BackupInfra, BackupInfraArgs
 from components.netlify.site import NetlifySite, NetlifySiteArgs
 from components.netlify.variables import site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
+from components.stripe.webhook_endpoint import WebhookEndpoint
 
 # The SDK's launcher exits with this after the program showed its own error: the engine
 # then prints that error alone, without "an unhandled error occurred".
@@ -36,6 +38,16 @@ def load_or_exit() -> StackConfig:
         sys.exit(EXIT_AFTER_SHOWING_ERROR)
 
 
+def report_rotation(rotated_at: float | None, deploy_id: str, endpoint_id: str, started: float) -> None:
+    """Said only by the `up` that rotated the webhook signing secret."""
+    if rotated_at and rotated_at >= started:
+        pulumi.log.warn(
+            f"Stripe webhook signing secret rotated: endpoint {endpoint_id} has a new secret; the site was "
+            f"redeployed accepting the new and the old secret (deploy {deploy_id or 'held back by the pin'}), then "
+            "with the new one only"
+        )
+
+
 def main() -> None:
     config = load_or_exit()
 
@@ -43,9 +55,15 @@ def main() -> None:
         """A value the operator stored with --secret stays secret in the outputs too."""
         pulumi.export(name, pulumi.Output.secret(value) if config.is_secret(config_key) else value)
 
+    started = time.time()
+    webhook = WebhookEndpoint("stripe-webhook", config.stripe, f"{pulumi.get_project()}/{pulumi.get_stack()}")
     site = NetlifySite(
         "site",
-        NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, sms_pepper(config))),
+        NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, sms_pepper(config), webhook.secret)),
+    )
+    handover = site.handovers["STRIPE_WEBHOOK_SECRET"]
+    pulumi.Output.all(handover.rotated_at, handover.handover_deploy_id, webhook.endpoint_id).apply(
+        lambda values: report_rotation(values[0], values[1], values[2], started)
     )
     pinned = config.netlify.pinned_deploy
     if pinned:
@@ -64,6 +82,8 @@ def main() -> None:
     pulumi.export("unmanagedEnvKeys", site.unmanaged_keys)
     export("netlifyApiUrl", config.netlify.api_url, "netlifyApiUrl")
     export("stripeApiUrl", config.stripe_api_url, "stripeApiUrl")
+    pulumi.export("stripeWebhookEndpointId", webhook.endpoint_id)
+    pulumi.export("stripeWebhookSecret", webhook.secret)
     export("s3EndpointUrl", config.s3_endpoint_url, "s3EndpointUrl")
     if config.backups is None:
         export("backupBucket", config.backup_bucket, "backupBucket")

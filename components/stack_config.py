@@ -18,6 +18,8 @@ from components.backups.config import BackupConfig, parse_backup_config
 from components.feature_flags import FLAG_NAMES, FLAGS
 from components.netlify import config as netlify_config
 from components.netlify.config import NetlifyConfig, parse_bool, parse_url
+from components.stripe import config as stripe_config
+from components.stripe.config import StripeConfig
 
 PROJECT = "soundfactory"
 # Namespaces whose keys the engine itself reads; every other key must be ours.
@@ -28,13 +30,13 @@ ENGINE_NAMESPACES = frozenset({"pulumi"})
 PLAIN_KEYS = (
     netlify_config.PLAIN_KEYS
     | BACKUP_PLAIN_KEYS
+    | stripe_config.PLAIN_KEYS
     | frozenset(
         {
             "supabaseUrl",
             "twilioAccountSid",
             "twilioFromNumber",
             "twilioApiUrl",
-            "stripeApiUrl",
             "s3EndpointUrl",
             "backupBucket",
         }
@@ -43,11 +45,11 @@ PLAIN_KEYS = (
 SECRET_KEYS = (
     netlify_config.SECRET_KEYS
     | BACKUP_SECRET_KEYS
+    | stripe_config.SECRET_KEYS
     | frozenset(
         {
             "supabaseAnonKey",
             "supabaseServiceRoleKey",
-            "stripeSecretKey",
             "smsPepper",
             "twilioAuthToken",
         }
@@ -88,7 +90,7 @@ class StackConfig:
     netlify: NetlifyConfig
     app: AppSecrets
     flags: Mapping[str, bool]
-    stripe_api_url: str
+    stripe: StripeConfig
     s3_endpoint_url: str
     backup_bucket: str
     # Where Twilio's REST API is (the monitor reads the Messages API there).
@@ -100,6 +102,10 @@ class StackConfig:
 
     def is_secret(self, key: str) -> bool:
         return key in SECRET_KEYS or key in self.secret_keys
+
+    @property
+    def stripe_api_url(self) -> str:
+        return self.stripe.api_url
 
 
 def _split(raw: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -202,27 +208,25 @@ def load_stack_config(
             "(fix: set them, twilioAuthToken with --secret, or: pulumi config set USE_SUPABASE_PHONE_OTP true)"
         )
 
+    stripe_secret_key = required("stripeSecretKey", "sk_live_... or sk_test_...")
     stack = StackConfig(
         netlify=netlify,
         app=AppSecrets(
             supabase_url=supabase_url,
             supabase_anon_key=required("supabaseAnonKey", "anon key"),
             supabase_service_role_key=required("supabaseServiceRoleKey", "service role key"),
-            stripe_secret_key=required("stripeSecretKey", "sk_live_... or sk_test_..."),
+            stripe_secret_key=stripe_secret_key,
             sms_pepper=values.get("smsPepper") or None,
             twilio=twilio,
         ),
         flags=flags,
-        stripe_api_url=parse_url("stripeApiUrl", values.get("stripeApiUrl", "https://api.stripe.com"), problems),
+        stripe=stripe_config.parse_stripe_config(values, problems, stack_name, netlify.site_url, stripe_secret_key),
         s3_endpoint_url=parse_url("s3EndpointUrl", values.get("s3EndpointUrl", "https://s3.amazonaws.com"), problems),
         backup_bucket=values.get("backupBucket", "").strip(),
         twilio_api_url=parse_url("twilioApiUrl", values.get("twilioApiUrl", "https://api.twilio.com"), problems),
         secret_keys=encrypted,
         backups=parse_backup_config(values, problems, stack_name),
     )
-    secret_key = stack.app.stripe_secret_key
-    if secret_key and not re.match(r"^(sk|rk)_(live|test)_[0-9A-Za-z]+$", secret_key):
-        problems.append("stripeSecretKey: expected a Stripe secret key (sk_live_..., sk_test_... or rk_...)")
     if problems:
         raise ConfigError(problems)
     return stack

@@ -11,6 +11,7 @@ from components.netlify.config import NetlifyConfig
 from components.netlify.env_inventory import EnvInventory
 from components.netlify.env_var import EnvVar
 from components.netlify.published_deploy import PublishedDeploy
+from components.netlify.secret_handover import SecretHandover
 from components.netlify.variables import SITE_SCOPES, SiteVariable, fingerprint
 
 READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a deploy context, not a password
@@ -32,12 +33,30 @@ class NetlifySite(pulumi.ComponentResource):
     build_deploy_id: pulumi.Output[str]
     published_deploy_id: pulumi.Output[str]
     unmanaged_keys: pulumi.Output[list[str]]
+    handovers: dict[str, SecretHandover]
 
     def __init__(self, name: str, args: NetlifySiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("soundfactory:netlify:Site", name, None, opts)
         netlify = args.netlify
         child = pulumi.ResourceOptions(parent=self)
 
+        self.handovers = {
+            variable.key: SecretHandover(
+                f"{name}-{variable.key}-handover",
+                api_url=netlify.api_url,
+                account_id=netlify.account_id,
+                site_id=netlify.site_id,
+                key=variable.key,
+                value=variable.value,
+                contexts=contexts_for(variable, netlify.env_contexts),
+                scopes=list(SITE_SCOPES),
+                pinned=netlify.pinned_deploy is not None,
+                timeout_s=netlify.deploy_timeout_s,
+                opts=child,
+            )
+            for variable in args.variables
+            if variable.handover
+        }
         env_vars = [
             EnvVar(
                 f"{name}-{variable.key}",
@@ -50,7 +69,9 @@ class NetlifySite(pulumi.ComponentResource):
                 values={context: variable.value for context in contexts_for(variable, netlify.env_contexts)},
                 is_secret=variable.secret,
                 scopes=list(SITE_SCOPES),
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[self.handovers[variable.key]] if variable.handover else []
+                ),
             )
             for variable in args.variables
         ]

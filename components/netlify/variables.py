@@ -25,9 +25,14 @@ class SiteVariable:
     key: str
     value: pulumi.Input[str]
     secret: bool
+    # A secret that verifies what a sender signs: on rotation the site accepts old and
+    # new until the new one is live (see components/netlify/secret_handover.py).
+    handover: bool = False
 
 
-def site_variables(config: StackConfig, sms_pepper: pulumi.Input[str]) -> list[SiteVariable]:
+def site_variables(
+    config: StackConfig, sms_pepper: pulumi.Input[str], stripe_webhook_secret: pulumi.Input[str] | None = None
+) -> list[SiteVariable]:
     """Each variable with the config key it comes from: a value the operator stored with
     `--secret` is a secret variable, whatever the key (the key list only sets the floor)."""
     app = config.app
@@ -43,6 +48,9 @@ def site_variables(config: StackConfig, sms_pepper: pulumi.Input[str]) -> list[S
         variable("STRIPE_SECRET_KEY", app.stripe_secret_key, "stripeSecretKey"),
         variable("SMS_PEPPER", sms_pepper, "smsPepper"),
     ]
+    if stripe_webhook_secret is not None:
+        secret = pulumi.Output.secret(stripe_webhook_secret)
+        variables.append(SiteVariable("STRIPE_WEBHOOK_SECRET", secret, secret=True, handover=True))
     if app.twilio is not None:
         variables += [
             variable("TWILIO_ACCOUNT_SID", app.twilio.account_sid, "twilioAccountSid"),

@@ -63,3 +63,10 @@ def test_the_local_stack_points_at_the_local_services() -> None:
     assert config["soundfactory:twilioApiUrl"] == f"http://127.0.0.1:{catalog.TWILIO_API_PORT}"
     assert config["soundfactory:twilioAccountSid"] == catalog.LOCAL_TWILIO_ACCOUNT_SID
     assert schema()["twilioApiUrl"]["default"] == "https://api.twilio.com"
+
+
+def test_stripe_defaults_match_the_program() -> None:
+    from components.stripe.config import DEFAULT_API_VERSION, DEFAULT_EVENTS
+
+    assert schema()["stripeWebhookApiVersion"]["default"] == DEFAULT_API_VERSION
+    assert schema()["stripeWebhookEvents"]["default"] == ",".join(DEFAULT_EVENTS)

@@ -1,0 +1,114 @@
+"""`netlify:SecretHandover`: a rotated secret reaches the live site before the old one stops.
+
+Some secrets verify what a third party sends (Stripe signs each webhook event with
+the endpoint's secret). When such a secret rotates, the sender keeps signing with the
+old secret until its old endpoint is gone, so the site must accept both for a while.
+This resource sits before the variable: when the value changes it first publishes
+`new,old` (newest first) and waits for the build that carries it to be ready; then
+the variable itself is set to `new` and the site's ordinary build follows. Two builds
+per rotation, none otherwise. The old endpoint is deleted by its own resource only
+after all this (Pulumi deletes replaced resources at the end of an update).
+
+Nothing remote belongs to this resource: it only remembers the current value
+(encrypted in state) to know the previous one at the next rotation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components.netlify.api import NetlifyApiError
+from components.netlify.build import ensure_build, wait_until_ready
+from components.netlify.provider import NetlifyProvider, netlify_client
+
+SEPARATOR = ","
+
+
+def overlap_value(new: str, old: str) -> str:
+    return f"{new}{SEPARATOR}{old}"
+
+
+class SecretHandoverProvider(NetlifyProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in ("value", "api_url", "account_id", "site_id") if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = {**props, "handover_deploy_id": "", "rotated_at": 0.0}
+        return CreateResult(f"{props['site_id']}/{props['key']}/handover", outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old, new = str(olds.get("value") or ""), str(news.get("value") or "")
+        outs = {**news, "handover_deploy_id": olds.get("handover_deploy_id", ""), "rotated_at": olds.get("rotated_at")}
+        if not old or old == new or olds.get("site_id") != news.get("site_id"):
+            return UpdateResult(outs)
+        if news.get("pinned"):
+            # A pinned site publishes nothing new: the ordinary build carries the new value
+            # when the pin is released; the sender's retries cover the gap.
+            return UpdateResult({**outs, "rotated_at": time.time()})
+        account_id, site_id, key = news["account_id"], news["site_id"], news["key"]
+        body = {
+            "key": key,
+            "scopes": list(news["scopes"]),
+            "is_secret": True,
+            "values": [{"context": context, "value": overlap_value(new, old)} for context in news["contexts"]],
+        }
+        with netlify_client(news["api_url"]) as client:
+            try:
+                client.put_env(account_id, site_id, key, body)
+            except NetlifyApiError as exc:
+                if exc.status != 404:
+                    raise
+                client.create_env(account_id, site_id, [body])
+            deploy_id = ensure_build(client, site_id, client.list_env(account_id, site_id))
+            wait_until_ready(client, deploy_id, float(news.get("timeout_s", 900)))
+        return UpdateResult({**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time()})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None  # the variable belongs to its EnvVar resource
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+
+class SecretHandover(Resource, module="netlify", name="SecretHandover"):
+    handover_deploy_id: pulumi.Output[str]
+    rotated_at: pulumi.Output[float]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+        site_id: pulumi.Input[str],
+        key: str,
+        value: pulumi.Input[str],
+        contexts: list[str],
+        scopes: list[str],
+        pinned: bool,
+        timeout_s: int,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            SecretHandoverProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "account_id": account_id,
+                "site_id": site_id,
+                "key": key,
+                "value": pulumi.Output.secret(value),
+                "contexts": contexts,
+                "scopes": scopes,
+                "pinned": pinned,
+                "timeout_s": timeout_s,
+                "handover_deploy_id": None,
+                "rotated_at": None,
+            },
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["value"])),
+        )

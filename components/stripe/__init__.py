@@ -1,0 +1,1 @@
+"""Stripe: the webhook endpoint that delivers payment events to the site."""

@@ -1,0 +1,303 @@
+"""`stripe:WebhookEndpoint`: one Stripe webhook endpoint and the signing secret it was issued.
+
+Identity is the endpoint id. Stripe updates url, events, description, metadata and
+`disabled` in place; `api_version` and `connect` are fixed at creation, so changing
+them replaces the endpoint and issues a new signing secret (the preview shows
+`signing_secret_issued_for` changing). The replacement is created before the old
+endpoint is deleted, so events keep flowing to one of them throughout.
+
+No duplicate endpoint, whatever fails:
+- creates carry an Idempotency-Key derived from the stack, the resource and the
+  request, so a retry after a lost answer (or a killed `up` re-run within Stripe's
+  24 h) gets the first answer back, secret included;
+- a replayed answer whose endpoint was since deleted by hand moves on to the next key
+  of a fixed sequence, so a re-create is a real create, still idempotent;
+- after a create, older endpoints of this same stack resource with the same url and
+  api_version (left by a run killed more than 24 h ago: their secret is lost) are
+  deleted, so exactly one remains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, cast
+
+import pulumi
+import stripe
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
+
+from components.stripe.api import StripeSetupError, describe, with_retry
+from components.stripe.provider import StripeProvider, client_for
+
+MANAGED_BY = "soundfactory-infra"
+MAX_ENDPOINTS = 16  # per Stripe account
+REPLACE_KEYS = ("api_version", "connect", "livemode")
+UPDATE_KEYS = ("url", "enabled_events", "description", "metadata", "disabled")
+KEY_SEQUENCE = 8
+OUTPUT_ONLY = ("secret", "status")
+
+
+def managed_metadata(stack: str, resource: str, connect: bool) -> dict[str, str]:
+    return {
+        "managed_by": MANAGED_BY,
+        "pulumi_stack": stack,
+        "pulumi_resource": resource,
+        "connect": "true" if connect else "false",
+    }
+
+
+def issued_for(api_version: str, connect: bool) -> str:
+    """What the signing secret depends on: a change here means a new endpoint and secret."""
+    return f"api_version {api_version}" + (", connect" if connect else "")
+
+
+def create_params(props: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "url": props["url"],
+        "enabled_events": list(props["enabled_events"]),
+        "api_version": props["api_version"],
+        "description": props["description"],
+        "metadata": dict(props["metadata"]),
+    }
+    if props.get("connect"):
+        params["connect"] = True
+    return params
+
+
+def idempotency_keys(props: dict[str, Any]) -> list[str]:
+    """A fixed sequence of keys for this stack resource and this exact request."""
+    canonical = json.dumps(create_params(props), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return [f"sf-webhook-{digest}-{n}" for n in range(KEY_SEQUENCE)]
+
+
+def update_params(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {k: news[k] for k in ("url", "description", "disabled") if olds.get(k) != news.get(k)}
+    if sorted(olds.get("enabled_events") or []) != sorted(news["enabled_events"]):
+        params["enabled_events"] = list(news["enabled_events"])
+    old_meta, new_meta = dict(olds.get("metadata") or {}), dict(news["metadata"])
+    if old_meta != new_meta:
+        # Stripe merges metadata: an empty value is how a key is removed.
+        params["metadata"] = {**{k: "" for k in old_meta if k not in new_meta}, **new_meta}
+    return params
+
+
+def _metadata(endpoint: stripe.WebhookEndpoint) -> dict[str, str]:
+    return dict(cast(dict[str, str], endpoint.metadata or {}))
+
+
+def observed(endpoint: stripe.WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "url": endpoint.url,
+        "enabled_events": sorted(endpoint.enabled_events),
+        "description": endpoint.description or "",
+        "metadata": _metadata(endpoint),
+        "disabled": endpoint.status == "disabled",
+        "api_version": endpoint.api_version or "",
+        "livemode": bool(endpoint.livemode),
+        "status": endpoint.status,
+    }
+
+
+def _replayed(endpoint: stripe.WebhookEndpoint) -> bool:
+    response = endpoint.last_response
+    return response is not None and str(response.headers.get("idempotent-replayed", "")).lower() == "true"
+
+
+def _is_missing(exc: stripe.StripeError) -> bool:
+    return exc.http_status == 404
+
+
+def _all_endpoints(client: stripe.StripeClient) -> list[stripe.WebhookEndpoint]:
+    page = with_retry(lambda: client.v1.webhook_endpoints.list({"limit": 100}))
+    return list(page.auto_paging_iter())
+
+
+def _same_slot(endpoint: stripe.WebhookEndpoint, props: dict[str, Any]) -> bool:
+    """Made by this stack resource for this url and api_version (and so the same secret lineage)."""
+    metadata = _metadata(endpoint)
+    return (
+        all(metadata.get(k) == v for k, v in dict(props["metadata"]).items())
+        and endpoint.url == props["url"]
+        and endpoint.api_version == props["api_version"]
+    )
+
+
+class WebhookEndpointProvider(StripeProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        if not news.get("enabled_events"):
+            failures.append(CheckFailure("enabled_events", "an endpoint needs at least one event"))
+        needs_slot = not olds or any(olds.get(k) != news.get(k) for k in REPLACE_KEYS)
+        if needs_slot and not news.get("adopt_id") and not failures:
+            problem = self._cap_problem(news)
+            if problem:
+                failures.append(CheckFailure("url", problem))
+        return CheckResult(news, failures)
+
+    def _cap_problem(self, news: dict[str, Any]) -> str | None:
+        """At preview: a new endpoint must fit under Stripe's cap (a replacement briefly needs two)."""
+        try:
+            endpoints = _all_endpoints(client_for(str(news["api_url"])))
+        except (stripe.StripeError, StripeSetupError):
+            return None  # an offline preview still previews; the create meets Stripe's own cap error
+        if any(_same_slot(endpoint, news) for endpoint in endpoints):
+            return None  # create adopts or replaces that one
+        if len(endpoints) < MAX_ENDPOINTS:
+            return None
+        return (
+            f"the Stripe account already has {len(endpoints)} webhook endpoints, Stripe's maximum is "
+            f"{MAX_ENDPOINTS}, and this change needs a new one (a new api_version keeps the old endpoint until the "
+            "site has the new secret); delete an unused endpoint first (Dashboard > Developers > Webhooks), "
+            "or adopt an existing one with stripeWebhookAdoptId"
+        )
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
+        changed = [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
+        if sorted(olds.get("enabled_events") or []) == sorted(news.get("enabled_events") or []):
+            changed = [k for k in changed if k != "enabled_events"]
+        # api_url is where the API is, not which endpoint: a new spelling calls nothing.
+        if olds.get("api_url") != news.get("api_url"):
+            changed.append("api_url")
+        return DiffResult(
+            changes=bool(replaces or changed),
+            replaces=[*replaces, "signing_secret_issued_for"] if replaces else [],
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = client_for(props["api_url"])
+        if props.get("adopt_id"):
+            return self._adopt(client, props)
+        endpoint = self._create_once(client, props)
+        for other in _all_endpoints(client):
+            if other.id != endpoint.id and _same_slot(other, props):
+                self._delete(client, other.id)
+        return CreateResult(endpoint.id, {**props, "secret": endpoint.secret, **observed(endpoint)})
+
+    def _create_once(self, client: stripe.StripeClient, props: dict[str, Any]) -> stripe.WebhookEndpoint:
+        params = cast(WebhookEndpointCreateParams, create_params(props))
+        for key in idempotency_keys(props):
+            try:
+                endpoint = with_retry(lambda k=key: client.v1.webhook_endpoints.create(params, {"idempotency_key": k}))  # type: ignore[misc]
+            except stripe.StripeError as exc:
+                raise RuntimeError(f"creating the webhook endpoint for {props['url']}: {describe(exc)}") from exc
+            if not _replayed(endpoint) or self._exists(client, endpoint.id):
+                return endpoint
+        raise RuntimeError(
+            f"every idempotency key for this endpoint replays an endpoint that no longer exists; "
+            f"wait 24 h or change the endpoint's description to start a new sequence ({props['url']})"
+        )
+
+    def _exists(self, client: stripe.StripeClient, endpoint_id: str) -> bool:
+        try:
+            with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id))
+        except stripe.StripeError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return True
+
+    def _adopt(self, client: stripe.StripeClient, props: dict[str, Any]) -> CreateResult:
+        endpoint_id = str(props["adopt_id"])
+        try:
+            current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id))
+        except stripe.StripeError as exc:
+            raise RuntimeError(
+                f"stripeWebhookAdoptId={endpoint_id}: {describe(exc)} (fix: check the id under Dashboard > "
+                "Developers > Webhooks, or pulumi config rm stripeWebhookAdoptId to create a new endpoint)"
+            ) from exc
+        if current.api_version and current.api_version != props["api_version"]:
+            raise RuntimeError(
+                f"stripeWebhookAdoptId={endpoint_id} has api_version {current.api_version}; an endpoint's version "
+                f"cannot change (fix: pulumi config set stripeWebhookApiVersion {current.api_version}, adopt, then "
+                "change the version in a later up)"
+            )
+        before = {**observed(current)}
+        params = cast(WebhookEndpointUpdateParams, update_params(before, props))
+        updated = with_retry(lambda: client.v1.webhook_endpoints.update(endpoint_id, params)) if params else current
+        return CreateResult(endpoint_id, {**props, "secret": props.get("adopt_secret", ""), **observed(updated)})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        params = cast(WebhookEndpointUpdateParams, update_params(olds, news))
+        outs = {**news, "secret": olds.get("secret", ""), "status": olds.get("status", "")}
+        if not params:
+            return UpdateResult(outs)  # only the API address changed: nothing to call
+        client = client_for(news["api_url"])
+        try:
+            endpoint = with_retry(lambda: client.v1.webhook_endpoints.update(id_, params))
+        except stripe.StripeError as exc:
+            hint = " (it was deleted outside Pulumi: run pulumi refresh, then pulumi up)" if _is_missing(exc) else ""
+            raise RuntimeError(f"updating webhook endpoint {id_}: {describe(exc)}{hint}") from exc
+        return UpdateResult({**outs, **observed(endpoint)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._delete(client_for(props["api_url"]), id_)
+
+    def _delete(self, client: stripe.StripeClient, endpoint_id: str) -> None:
+        try:
+            with_retry(lambda: client.v1.webhook_endpoints.delete(endpoint_id))
+        except stripe.StripeError as exc:
+            if not _is_missing(exc):
+                raise RuntimeError(f"deleting webhook endpoint {endpoint_id}: {describe(exc)}") from exc
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = client_for(props["api_url"])
+        try:
+            endpoint = with_retry(lambda: client.v1.webhook_endpoints.retrieve(id_))
+        except stripe.StripeError as exc:
+            if _is_missing(exc):
+                # Deleted by hand: dropped from state; the next `up` creates a new one (and a new secret).
+                return ReadResult("", {})
+            raise
+        outs = {**props, **observed(endpoint)}
+        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k not in OUTPUT_ONLY})
+
+
+class WebhookEndpointResource(Resource, module="stripe", name="WebhookEndpoint"):
+    secret: pulumi.Output[str]
+    status: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        api_url: pulumi.Input[str],
+        url: pulumi.Input[str],
+        enabled_events: list[str],
+        api_version: str,
+        description: str,
+        disabled: bool,
+        connect: bool,
+        livemode: bool,
+        stack: str,
+        adopt_id: str = "",
+        adopt_secret: pulumi.Input[str] = "",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            WebhookEndpointProvider(),
+            resource_name,
+            {
+                "api_url": api_url,
+                "url": url,
+                "enabled_events": sorted(enabled_events),
+                "api_version": api_version,
+                "signing_secret_issued_for": issued_for(api_version, connect),
+                "description": description,
+                "metadata": managed_metadata(stack, resource_name, connect),
+                "disabled": disabled,
+                "connect": connect,
+                "livemode": livemode,
+                "adopt_id": adopt_id,
+                "adopt_secret": pulumi.Output.secret(adopt_secret),
+                "secret": None,
+                "status": None,
+            },
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=["secret", "adopt_secret"])
+            ),
+        )
