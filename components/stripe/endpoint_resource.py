@@ -28,6 +28,7 @@ import stripe
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 
+from components.http_retry import RetryPolicy
 from components.stripe.api import StripeSetupError, describe, with_retry
 from components.stripe.provider import StripeProvider, client_for
 
@@ -36,6 +37,8 @@ MAX_ENDPOINTS = 16  # per Stripe account
 REPLACE_KEYS = ("api_version", "connect", "livemode")
 UPDATE_KEYS = ("url", "enabled_events", "description", "metadata", "disabled")
 KEY_SEQUENCE = 8
+# A preview's look at the account may not ride out an outage: the create re-checks anyway.
+PREVIEW_POLICY = RetryPolicy(attempts=2, max_delay_s=1.0)
 OUTPUT_ONLY = ("secret", "status")
 
 
@@ -110,8 +113,8 @@ def _is_missing(exc: stripe.StripeError) -> bool:
     return exc.http_status == 404
 
 
-def _all_endpoints(client: stripe.StripeClient) -> list[stripe.WebhookEndpoint]:
-    page = with_retry(lambda: client.v1.webhook_endpoints.list({"limit": 100}))
+def _all_endpoints(client: stripe.StripeClient, policy: RetryPolicy | None = None) -> list[stripe.WebhookEndpoint]:
+    page = with_retry(lambda: client.v1.webhook_endpoints.list({"limit": 100}), policy)
     return list(page.auto_paging_iter())
 
 
@@ -140,7 +143,7 @@ class WebhookEndpointProvider(StripeProvider):
     def _cap_problem(self, news: dict[str, Any]) -> str | None:
         """At preview: a new endpoint must fit under Stripe's cap (a replacement briefly needs two)."""
         try:
-            endpoints = _all_endpoints(client_for(str(news["api_url"])))
+            endpoints = _all_endpoints(client_for(str(news["api_url"])), PREVIEW_POLICY)
         except (stripe.StripeError, StripeSetupError):
             return None  # an offline preview still previews; the create meets Stripe's own cap error
         if any(_same_slot(endpoint, news) for endpoint in endpoints):

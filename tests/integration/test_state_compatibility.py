@@ -63,9 +63,24 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
         emulator.clear_requests()
         refreshed = harness.cli("refresh", "--yes", "--expect-no-changes", check=False)
         assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-        previewed = harness.cli("preview", "--expect-no-changes", "--diff", check=False)
+        previewed = harness.cli("preview", "--json", check=False)
         assert previewed.returncode == 0, previewed.stdout + previewed.stderr
         assert emulator.mutating_requests() == []
+        # What the fixture already had is unchanged; the only news is the Stripe webhook
+        # (added since): its endpoint and the STRIPE_WEBHOOK_SECRET variable are created,
+        # so the inventory lists one more key and the build will carry it.
+        steps = {step["urn"].rsplit("::", 1)[1]: step for step in json.loads(previewed.stdout)["steps"]}
+        changed = {name: step["op"] for name, step in steps.items() if step["op"] != "same"}
+        assert changed == {
+            "stripe-webhook": "create",
+            "stripe-webhook-endpoint": "create",
+            "site-STRIPE_WEBHOOK_SECRET-handover": "create",
+            "site-STRIPE_WEBHOOK_SECRET": "create",
+            "site-inventory": "update",
+            "site-build": "update",
+        }
+        assert set(steps["site-inventory"]["diffs"]) == {"declared_keys"}
+        assert set(steps["site-build"]["diffs"]) == {"fingerprint", "keys"}
 
         destroyed = harness.cli("destroy", "--yes", "--skip-preview", check=False)
         assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
