@@ -12,6 +12,7 @@ from local_services.supervisor import RUN_DIR, Service, python_module
 NETLIFY_API_PORT = 18081
 NETLIFY_SITE_PORT = 18082
 TWILIO_API_PORT = 18083
+STRIPE_API_PORT = 18084
 LOCAL_SITE_ID = "5f0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 LOCAL_ACCOUNT_ID = "soundfactory-local"
 # Dev-only credential of the emulator; the local stack holds it as an encrypted config secret.
@@ -22,6 +23,8 @@ SSHD_PORT = 18022
 # The local stack's twilioAccountSid and (encrypted) twilioAuthToken.
 LOCAL_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 LOCAL_TWILIO_AUTH_TOKEN = "local-twilio-token-not-secret"  # noqa: S105
+# The local stack's (encrypted) stripeSecretKey: a test-mode key the emulator accepts.
+LOCAL_STRIPE_SECRET_KEY = "sk_test_localdevonly"  # noqa: S105
 
 
 def local_stack_services() -> list[Service]:
@@ -59,5 +62,13 @@ def local_stack_services() -> list[Service]:
             ),
             health_url=f"http://127.0.0.1:{TWILIO_API_PORT}/_emulator/health",
             env={"TWILIO_EMULATOR_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN},
+        ),
+        Service(
+            name="stripe-emulator",
+            argv=python_module(
+                "local_services.stripe", "--port", str(STRIPE_API_PORT), "--data-dir", str(RUN_DIR / "stripe")
+            ),
+            health_url=f"http://127.0.0.1:{STRIPE_API_PORT}/_emulator/health",
+            env={"STRIPE_EMULATOR_KEYS": LOCAL_STRIPE_SECRET_KEY},
         ),
     ]

@@ -136,6 +136,13 @@ class EmulatorControl:
         site: dict[str, Any] = response.json()
         return site
 
+    def webhook_events(self) -> dict[str, dict[str, Any]]:
+        """Stripe events the site's stripe-webhook accepted: id -> type, accepted, processed."""
+        response = self._control.get("/_emulator/webhook-events")
+        response.raise_for_status()
+        events: dict[str, dict[str, Any]] = response.json()
+        return events
+
     def reset(self) -> None:
         """Back to the freshly seeded state: one site, no variables, no faults, empty log."""
         self._control.post("/_emulator/reset").raise_for_status()

@@ -88,7 +88,8 @@ def update_params(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
 
 
 def _metadata(endpoint: stripe.WebhookEndpoint) -> dict[str, str]:
-    return dict(cast(dict[str, str], endpoint.metadata or {}))
+    metadata = endpoint.metadata
+    return {str(k): str(v) for k, v in metadata.to_dict().items()} if metadata else {}
 
 
 def observed(endpoint: stripe.WebhookEndpoint) -> dict[str, Any]:

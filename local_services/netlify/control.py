@@ -24,7 +24,7 @@ from local_services.common.http_server import HttpError, Request, Response, empt
 from local_services.common.routing import Route
 from local_services.netlify import render
 from local_services.netlify.deploys import BuildSettings, DeployService, find_deploy, published_deploy
-from local_services.netlify.functions import SmsOutbox
+from local_services.netlify.functions import FunctionState
 from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.sites import NewSite, SiteBackend, find_site, site_account
 from local_services.netlify.state import DeployRecord, NetlifyStore
@@ -101,7 +101,7 @@ class NetlifyControl:
         store: NetlifyStore,
         sites: SiteBackend,
         deploys: DeployService,
-        outbox: SmsOutbox,
+        functions: FunctionState,
         urls: render.Urls,
         overrides: SiteOverrides | None = None,
     ) -> None:
@@ -109,7 +109,7 @@ class NetlifyControl:
         self.overrides = overrides or SiteOverrides()
         self.sites = sites
         self.deploys = deploys
-        self.outbox = outbox
+        self.functions = functions
         self.urls = urls
         self.settings = BuildSettingsControl(deploys)
 
@@ -119,7 +119,8 @@ class NetlifyControl:
             Route("POST", "/sites", self.add_site),
             Route("GET", "/sites/{site_id}/published-env", self.published_env),
             Route("GET", "/deploys/{deploy_id}/env", self.deploy_env),
-            Route("GET", "/sms", lambda _r, _p: json_response(200, self.outbox.messages())),
+            Route("GET", "/sms", lambda _r, _p: json_response(200, self.functions.sms.messages())),
+            Route("GET", "/webhook-events", lambda _r, _p: json_response(200, self.functions.webhooks.events())),
             Route("DELETE", "/sms", self.clear_sms),
             *self.overrides.routes(),
         ]
@@ -148,5 +149,5 @@ class NetlifyControl:
             return json_response(200, _env_payload(find_deploy(data, params["deploy_id"])))
 
     def clear_sms(self, _request: Request, _params: dict[str, str]) -> Response:
-        self.outbox.clear()
+        self.functions.sms.clear()
         return empty_response(204)

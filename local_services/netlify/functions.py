@@ -10,8 +10,11 @@ deploy, and a rollback brings the old behaviour back.
   code is HMAC-SHA256(key=SMS_PEPPER, msg=phone) as a number mod 10^6, 6 digits.
 - verify-sms: accepts the last code sent to a phone, once.
 - stripe-webhook: checks `Stripe-Signature` as Stripe's libraries do (HMAC-SHA256 of
-  "<t>.<raw body>" keyed with STRIPE_WEBHOOK_SECRET, any of several v1 signatures,
-  300 s tolerance). Commission events are `transfer.created`,
+  "<t>.<raw body>", any of several v1 signatures, 300 s tolerance), keyed with any of
+  the secrets in STRIPE_WEBHOOK_SECRET (a comma-separated list, newest first, while a
+  secret rotates). Each event id is processed once: a redelivery (Stripe retries, and
+  sends an event to each endpoint during a rotation) is acknowledged as a duplicate.
+  Commission events are `transfer.created`,
   `application_fee.created`, and `checkout.session.completed` whose
   `data.object.metadata.commission` is set; PROCESS_COMMISSIONS="false" skips them.
 """
@@ -97,7 +100,49 @@ class SmsOutbox:
             self._sent.clear()
 
 
-def send_sms(call: Invocation, outbox: SmsOutbox) -> FunctionResult:
+class WebhookLedger:
+    """Stripe events the function accepted, by id: how often, and whether it processed them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, dict[str, Any]] = {}
+
+    def accept(self, event_id: str, event_type: str, deploy_id: str) -> bool:
+        """Record a signed delivery; True only the first time this event id arrives."""
+        with self._lock:
+            entry = self._events.get(event_id)
+            if entry is not None:
+                entry["accepted"] += 1
+                return False
+            self._events[event_id] = {"type": event_type, "accepted": 1, "processed": 1, "deploy_id": deploy_id}
+            return True
+
+    def events(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {event_id: dict(entry) for event_id, entry in self._events.items()}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._events.clear()
+
+
+@dataclass
+class FunctionState:
+    """What the site's functions keep between calls (a real site keeps it in its database)."""
+
+    sms: SmsOutbox
+    webhooks: WebhookLedger
+
+    @classmethod
+    def empty(cls) -> FunctionState:
+        return cls(SmsOutbox(), WebhookLedger())
+
+    def clear(self) -> None:
+        self.sms.clear()
+        self.webhooks.clear()
+
+
+def send_sms(call: Invocation, state: FunctionState) -> FunctionResult:
     if _flag(call.env, "USE_SUPABASE_PHONE_OTP") == "true":
         return FunctionResult(409, {"error": "custom SMS disabled: Supabase phone OTP is on"})
     body = _json_object(call.body)
@@ -108,11 +153,11 @@ def send_sms(call: Invocation, outbox: SmsOutbox) -> FunctionResult:
         return FunctionResult(400, {"error": "phone must be an E.164 number like +15551234567"})
     if not all(call.env.get(key) for key in TWILIO_KEYS):
         return FunctionResult(500, {"error": "twilio not configured"})
-    outbox.issue(phone, sms_code(call.env.get("SMS_PEPPER", ""), phone), call.deploy_id)
+    state.sms.issue(phone, sms_code(call.env.get("SMS_PEPPER", ""), phone), call.deploy_id)
     return FunctionResult(200, {"sent": True})
 
 
-def verify_sms(call: Invocation, outbox: SmsOutbox) -> FunctionResult:
+def verify_sms(call: Invocation, state: FunctionState) -> FunctionResult:
     body = _json_object(call.body)
     if body is None:
         return FunctionResult(400, {"error": "body must be a JSON object"})
@@ -121,13 +166,15 @@ def verify_sms(call: Invocation, outbox: SmsOutbox) -> FunctionResult:
         return FunctionResult(400, {"error": "phone must be an E.164 number like +15551234567"})
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         return FunctionResult(400, {"error": "code must be 6 digits"})
-    if not outbox.consume(phone, code):
+    if not state.sms.consume(phone, code):
         return FunctionResult(401, {"verified": False, "error": "invalid or expired code"})
     return FunctionResult(200, {"verified": True})
 
 
 def signature_problem(payload: bytes, header: str | None, secret: str, now: float) -> str | None:
-    """Why a Stripe-Signature header does not authenticate `payload`, or None if it does."""
+    """Why a Stripe-Signature header does not authenticate `payload`, or None if it does.
+
+    `secret` may list several secrets separated by commas: any one of them will do."""
     if not header:
         return "missing Stripe-Signature header"
     timestamp: int | None = None
@@ -145,8 +192,11 @@ def signature_problem(payload: bytes, header: str | None, secret: str, now: floa
         return "Stripe-Signature needs t= and at least one v1="
     if abs(now - timestamp) > SIGNATURE_TOLERANCE_S:
         return "Stripe-Signature timestamp is outside the tolerance zone"
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+    signed = f"{timestamp}.".encode() + payload
+    expected = [
+        hmac.new(key.strip().encode(), signed, hashlib.sha256).hexdigest() for key in secret.split(",") if key.strip()
+    ]
+    if not any(hmac.compare_digest(want, signature) for want in expected for signature in signatures):
         return "no v1 signature matches the payload"
     return None
 
@@ -163,7 +213,7 @@ def is_commission_event(event: Mapping[str, Any]) -> bool:
     return isinstance(metadata, dict) and bool(metadata.get("commission"))
 
 
-def stripe_webhook(call: Invocation, _outbox: SmsOutbox) -> FunctionResult:
+def stripe_webhook(call: Invocation, state: FunctionState) -> FunctionResult:
     secret = call.env.get("STRIPE_WEBHOOK_SECRET", "")
     if not secret:
         return FunctionResult(400, {"error": "webhook signing secret not configured"})
@@ -171,8 +221,10 @@ def stripe_webhook(call: Invocation, _outbox: SmsOutbox) -> FunctionResult:
     if problem is not None:
         return FunctionResult(400, {"error": f"invalid signature: {problem}"})
     event = _json_object(call.body)
-    if event is None or not isinstance(event.get("type"), str):
+    if event is None or not isinstance(event.get("type"), str) or not isinstance(event.get("id"), str):
         return FunctionResult(400, {"error": "body must be a Stripe event object"})
+    if not state.webhooks.accept(event["id"], event["type"], call.deploy_id):
+        return FunctionResult(200, {"received": True, "duplicate": True})
     if not is_commission_event(event):
         return FunctionResult(200, {"received": True})
     if _flag(call.env, "PROCESS_COMMISSIONS") == "false":
@@ -180,7 +232,7 @@ def stripe_webhook(call: Invocation, _outbox: SmsOutbox) -> FunctionResult:
     return FunctionResult(200, {"received": True, "commission": "processed"})
 
 
-FunctionImpl = Callable[[Invocation, SmsOutbox], FunctionResult]
+FunctionImpl = Callable[[Invocation, FunctionState], FunctionResult]
 FUNCTIONS: dict[str, FunctionImpl] = {
     "send-sms": send_sms,
     "verify-sms": verify_sms,

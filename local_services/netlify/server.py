@@ -24,7 +24,7 @@ from local_services.netlify.control import NetlifyControl
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS, BuildSettings, DeployService
 from local_services.netlify.env_vars import EnvVarBackend
 from local_services.netlify.errors import error_response
-from local_services.netlify.functions import SmsOutbox
+from local_services.netlify.functions import FunctionState
 from local_services.netlify.render import Urls
 from local_services.netlify.responses import NetlifyResponses
 from local_services.netlify.site_overrides import SiteOverrides
@@ -127,10 +127,10 @@ def start_emulator(
         deploys = DeployService(store, BuildSettings(build_seconds=build_seconds))
         sites = SiteBackend(store, deploys.initial_deploy)
         sites.seed_served_site(site_id, account_id, site_name)
-        outbox, overrides = SmsOutbox(), SiteOverrides()
+        functions, overrides = FunctionState.empty(), SiteOverrides()
         faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
         api = NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env())
-        netlify_control = NetlifyControl(store, sites, deploys, outbox, urls, overrides)
+        netlify_control = NetlifyControl(store, sites, deploys, functions, urls, overrides)
 
         def reset() -> None:
             deploys.cancel_builds()
@@ -138,7 +138,7 @@ def start_emulator(
                 sites.seed_served_site(site_id, account_id, site_name)
             with deploys.settings_lock:
                 deploys.settings = BuildSettings(build_seconds=build_seconds)
-            outbox.clear()
+            functions.clear()
             overrides.clear()
 
         control = ControlApi(
@@ -158,7 +158,7 @@ def start_emulator(
             validation=switch,
         )
         api_server.app = api_port_app(pipeline, control)
-        site_server.app = SiteApp(store, site_id, outbox, overrides)
+        site_server.app = SiteApp(store, site_id, functions, overrides)
         for server in servers:
             server.start()
         deploys.resume_pending()

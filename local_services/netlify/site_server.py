@@ -15,7 +15,7 @@ import time
 
 from local_services.common.http_server import Request, Response
 from local_services.netlify.deploys import published_deploy
-from local_services.netlify.functions import FUNCTIONS, Invocation, SmsOutbox
+from local_services.netlify.functions import FUNCTIONS, FunctionState, Invocation
 from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.state import DeployRecord, NetlifyStore
 
@@ -75,11 +75,11 @@ def _page(status: int, text: str) -> Response:
 
 class SiteApp:
     def __init__(
-        self, store: NetlifyStore, site_id: str, outbox: SmsOutbox, overrides: SiteOverrides | None = None
+        self, store: NetlifyStore, site_id: str, functions: FunctionState, overrides: SiteOverrides | None = None
     ) -> None:
         self.store = store
         self.site_id = site_id
-        self.outbox = outbox
+        self.functions = functions
         self.overrides = overrides or SiteOverrides()
 
     def __call__(self, request: Request) -> Response:
@@ -130,7 +130,7 @@ class SiteApp:
                 return _json(override.status, {"error": f"{name}: status {override.status} (emulator site-overrides)"})
             if name == "stripe-webhook" and self.overrides.webhook_accepts_unsigned:
                 return _json(200, {"received": True})
-            result = function(Invocation(env, request.body, request.headers, deploy_id), self.outbox)
+            result = function(Invocation(env, request.body, request.headers, deploy_id), self.functions)
             return _json(result.status, result.payload)
         if path in ("/", "/index.html"):
             if request.method not in ("GET", "HEAD"):

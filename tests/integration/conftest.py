@@ -11,6 +11,8 @@ from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
+from local_services.stripe import start_emulator as start_stripe
+from local_services.stripe_control import StripeControl
 
 
 @pytest.fixture
@@ -24,8 +26,19 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulat
 
 
 @pytest.fixture
-def stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[StackHarness]:
+def stripe_api(tmp_path: Path) -> Iterator[StripeControl]:
+    """A Stripe emulator of its own that accepts the sample stack's test key."""
+    running = start_stripe(tmp_path / "stripe", keys=[SECRETS["stripeSecretKey"]])
+    try:
+        yield StripeControl.attach(running, SECRETS["stripeSecretKey"])
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, emulator: EmulatorControl, stripe_api: StripeControl) -> Iterator[StackHarness]:
     harness = StackHarness(tmp_path / "pulumi")
-    harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+    wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": stripe_api.api_url}
+    harness.set_config({**PLAIN, **wiring}, SECRETS)
     yield harness
     harness.stack.workspace.remove_stack(harness.stack.name, force=True)

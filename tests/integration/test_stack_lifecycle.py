@@ -11,17 +11,22 @@ from pulumi import automation as auto
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import PLAIN, SECRETS
 from local_services.stack_harness import StackHarness
+from local_services.stripe_control import StripeControl
 
 pytestmark = pytest.mark.integration
 
 MANAGED = {
     "SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER",
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "USE_SUPABASE_PHONE_OTP", "PROCESS_COMMISSIONS",
+    "STRIPE_WEBHOOK_SECRET",
 }  # fmt: skip
+# Beside the variables: the stack, site, build, publish, inventory, the Stripe webhook
+# component, its endpoint, and the STRIPE_WEBHOOK_SECRET handover.
+OTHER_RESOURCES = 8
 
 
 def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
-    stack: StackHarness, emulator: EmulatorControl
+    stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
     up = stack.stack.up(on_output=lambda _: None)
     assert up.summary.result == "succeeded"
@@ -49,12 +54,17 @@ def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
     exported = stack.export()
     for name, value in SECRETS.items():
         assert value not in exported, f"{name} appears in plain text in the stack's state"
+    assert "whsec_" not in exported
+    [endpoint] = stripe_api.endpoints()
+    assert outputs["stripeWebhookEndpointId"] == endpoint["id"]
+    assert endpoint["url"] == emulator.site_url + "/.netlify/functions/stripe-webhook"
     build = next(r for r in json.loads(exported)["deployment"]["resources"] if r["urn"].endswith("::site-build"))
     for key in ("fingerprint", "built_fingerprint"):
         assert "ciphertext" in build["outputs"][key], f"{key} (a hash over secrets) is stored in plain text"
 
     stack.stack.destroy(on_output=lambda _: None)
     assert not MANAGED & set(emulator.env())
+    assert stripe_api.endpoints() == []
     deployment = stack.stack.export_stack().deployment or {}
     assert deployment.get("resources") in (None, [])
     assert emulator.site()["published_deploy"]["locked"] is False
@@ -63,15 +73,14 @@ def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
 def test_preview_of_a_fresh_stack_changes_nothing(stack: StackHarness, emulator: EmulatorControl) -> None:
     emulator.clear_requests()
     preview = stack.stack.preview(on_output=lambda _: None)
-    assert (
-        preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + 5
-    )  # + stack, site, build, publish, inventory
+    assert preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + OTHER_RESOURCES
     assert emulator.mutating_requests() == []
 
 
 def test_preview_of_a_fresh_stack_needs_no_reachable_api(tmp_path: Path) -> None:
     closed = "http://127.0.0.1:9/api/v1"  # the discard port: nothing listens there
     harness = StackHarness(tmp_path / "pulumi")
-    harness.set_config({**PLAIN, "netlifyApiUrl": closed, "siteUrl": "http://127.0.0.1:9"}, SECRETS)
+    wiring = {"netlifyApiUrl": closed, "siteUrl": "http://127.0.0.1:9", "stripeApiUrl": "http://127.0.0.1:9"}
+    harness.set_config({**PLAIN, **wiring}, SECRETS)
     preview = harness.stack.preview(on_output=lambda _: None)
-    assert preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + 5
+    assert preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + OTHER_RESOURCES

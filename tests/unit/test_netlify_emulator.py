@@ -632,6 +632,7 @@ def test_stripe_webhook_verifies_signatures(api: httpx.Client, site: httpx.Clien
 
     accepted = _webhook(site, event)
     assert (accepted.status_code, accepted.json()) == (200, {"received": True})
+    event = {**event, "id": "evt_1b"}
     body = json.dumps(event).encode()
     stale = stripe_header(body, WEBHOOK_SECRET, int(time.time()) - 301)
     forged = stripe_header(body, "whsec_someone_else")
@@ -644,10 +645,29 @@ def test_stripe_webhook_verifies_signatures(api: httpx.Client, site: httpx.Clien
         assert "error" in rejected.json()
     tampered = site.post(
         "/.netlify/functions/stripe-webhook",
-        content=body.replace(b"evt_1", b"evt_2"),
+        content=body.replace(b"evt_1b", b"evt_2"),
         headers={"Stripe-Signature": valid},
     )
     assert tampered.status_code == 400
+
+
+def test_stripe_webhook_accepts_either_secret_while_one_rotates_and_processes_an_event_once(
+    api: httpx.Client, site: httpx.Client
+) -> None:
+    new, old = "whsec_new_0123456789", WEBHOOK_SECRET
+    create_var(api, "STRIPE_WEBHOOK_SECRET", {"production": f"{new},{old}"}, is_secret=True)
+    build(api)
+    event = {"id": "evt_rot", "type": "payment_intent.succeeded", "data": {"object": {}}}
+    body = json.dumps(event).encode()
+    by_old = _webhook(site, event, stripe_header(body, old))
+    by_new = _webhook(site, event, stripe_header(body, new))
+    by_neither = _webhook(site, event, stripe_header(body, "whsec_someone_else"))
+    assert (by_old.status_code, by_old.json()) == (200, {"received": True})
+    assert (by_new.status_code, by_new.json()) == (200, {"received": True, "duplicate": True})
+    assert by_neither.status_code == 400
+    ledger = httpx.get(f"{api.base_url.scheme}://{api.base_url.host}:{api.base_url.port}/_emulator/webhook-events")
+    assert ledger.json()["evt_rot"]["accepted"] == 2
+    assert ledger.json()["evt_rot"]["processed"] == 1
 
 
 @pytest.mark.parametrize(("flag", "outcome"), [("false", "skipped"), ("true", "processed"), (None, "processed")])
@@ -659,13 +679,13 @@ def test_commission_events_follow_process_commissions(
         create_var(api, "PROCESS_COMMISSIONS", {"production": flag})
     build(api)
     commission_events = [
-        {"type": "transfer.created", "data": {"object": {}}},
-        {"type": "application_fee.created", "data": {"object": {}}},
-        {"type": "checkout.session.completed", "data": {"object": {"metadata": {"commission": "true"}}}},
+        {"id": "evt_c1", "type": "transfer.created", "data": {"object": {}}},
+        {"id": "evt_c2", "type": "application_fee.created", "data": {"object": {}}},
+        {"id": "evt_c3", "type": "checkout.session.completed", "data": {"object": {"metadata": {"commission": "1"}}}},
     ]
     for event in commission_events:
         assert _webhook(site, event).json() == {"received": True, "commission": outcome}
-    plain_checkout = {"type": "checkout.session.completed", "data": {"object": {"metadata": {}}}}
+    plain_checkout = {"id": "evt_p", "type": "checkout.session.completed", "data": {"object": {"metadata": {}}}}
     assert _webhook(site, plain_checkout).json() == {"received": True}
 
 

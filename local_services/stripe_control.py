@@ -1,0 +1,105 @@
+"""What a test (or an operator trying things locally) does to the Stripe emulator: read
+endpoints, deliver events, edit an endpoint "in the Dashboard", inject faults."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import stripe
+
+from local_services.stripe import RunningStripe
+
+MUTATING = ("POST", "DELETE")
+
+
+class StripeControl:
+    def __init__(self, api_url: str, key: str) -> None:
+        self.api_url = api_url
+        self.key = key
+        self._control = httpx.Client(base_url=api_url, timeout=10)
+
+    @classmethod
+    def attach(cls, emulator: RunningStripe, key: str) -> StripeControl:
+        return cls(emulator.api_url, key)
+
+    def client(self) -> stripe.StripeClient:
+        return stripe.StripeClient(self.key, base_addresses={"api": self.api_url}, max_network_retries=0)
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        response = self._control.get("/_emulator/endpoints")
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()
+        return found
+
+    def edit_by_hand(self, endpoint_id: str, **params: Any) -> None:
+        """As in the Dashboard: url, enabled_events, description, metadata, disabled."""
+        self.client().v1.webhook_endpoints.update(endpoint_id, params)  # type: ignore[arg-type]
+
+    def delete_by_hand(self, endpoint_id: str) -> None:
+        self.client().v1.webhook_endpoints.delete(endpoint_id)
+
+    def create_by_hand(self, url: str, events: list[str]) -> dict[str, Any]:
+        """An endpoint made in the Dashboard: its id and its secret (shown this once)."""
+        made = self.client().v1.webhook_endpoints.create({"url": url, "enabled_events": events})  # type: ignore[typeddict-item]
+        return {"id": made.id, "secret": made.secret}
+
+    def deliver(self, event_type: str, data_object: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Create an event; the emulator delivers it to every enabled endpoint that takes it."""
+        body: dict[str, Any] = {"type": event_type}
+        if data_object is not None:
+            body["object"] = data_object
+        response = self._control.post("/_emulator/events", json=body)
+        response.raise_for_status()
+        created: dict[str, Any] = response.json()
+        return created
+
+    def deliveries(self, event_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"event_id": event_id} if event_id else {}
+        response = self._control.get("/_emulator/deliveries", params=params)
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()["deliveries"]
+        return found
+
+    def wait_for_deliveries(self, timeout_s: float = 30.0) -> None:
+        """Until no delivery attempt is queued (retries included)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._control.get("/_emulator/deliveries").json()["pending"] == 0:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"Stripe deliveries still pending after {timeout_s:.0f}s")
+
+    def configure(self, **settings: Any) -> None:
+        """Delivery retries: first_retry_s, max_retry_s, max_attempts."""
+        self._control.put("/_emulator/config", json=settings).raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        response = self._control.get("/_emulator/requests")
+        response.raise_for_status()
+        log: list[dict[str, Any]] = response.json()
+        return log
+
+    def mutating_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests() if r["method"] in MUTATING]
+
+    def clear_requests(self) -> None:
+        self._control.delete("/_emulator/requests").raise_for_status()
+
+    def inject_faults(self, rate: float, kinds: list[str], seed: int = 7, methods: tuple[str, ...] = ()) -> None:
+        body: dict[str, Any] = {
+            "rate": rate,
+            "kinds": kinds,
+            "seed": seed,
+            "retry_after_s": 1,
+            "latency_ms": 50,
+            "methods": list(methods),
+        }
+        self._control.put("/_emulator/faults", json=body).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self._control.delete("/_emulator/faults").raise_for_status()
+
+    def reset(self) -> None:
+        self._control.post("/_emulator/reset").raise_for_status()
