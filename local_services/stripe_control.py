@@ -40,9 +40,12 @@ class StripeControl:
     def delete_by_hand(self, endpoint_id: str) -> None:
         self.client().v1.webhook_endpoints.delete(endpoint_id)
 
-    def create_by_hand(self, url: str, events: list[str]) -> dict[str, Any]:
+    def create_by_hand(self, url: str, events: list[str], api_version: str | None = None) -> dict[str, Any]:
         """An endpoint made in the Dashboard: its id and its secret (shown this once)."""
-        made = self.client().v1.webhook_endpoints.create({"url": url, "enabled_events": events})  # type: ignore[typeddict-item]
+        params: dict[str, Any] = {"url": url, "enabled_events": events}
+        if api_version:
+            params["api_version"] = api_version
+        made = self.client().v1.webhook_endpoints.create(params)  # type: ignore[arg-type]
         return {"id": made.id, "secret": made.secret}
 
     def deliver(self, event_type: str, data_object: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def create_params(props: dict[str, Any]) -> dict[str, Any]:
         "enabled_events": list(props["enabled_events"]),
         "api_version": props["api_version"],
         "description": props["description"],
-        "metadata": dict(props["metadata"]),
+        "metadata": dict(sorted(dict(props["metadata"]).items())),
     }
     if props.get("connect"):
         params["connect"] = True
@@ -214,11 +214,14 @@ class WebhookEndpointProvider(StripeProvider):
                 f"stripeWebhookAdoptId={endpoint_id}: {describe(exc)} (fix: check the id under Dashboard > "
                 "Developers > Webhooks, or pulumi config rm stripeWebhookAdoptId to create a new endpoint)"
             ) from exc
-        if current.api_version and current.api_version != props["api_version"]:
+        if current.api_version != props["api_version"]:
+            if current.api_version:
+                fix = f"pulumi config set stripeWebhookApiVersion {current.api_version}, adopt, then change it"
+            else:
+                fix = "it follows the account's default version, so let the stack create its own endpoint instead"
             raise RuntimeError(
-                f"stripeWebhookAdoptId={endpoint_id} has api_version {current.api_version}; an endpoint's version "
-                f"cannot change (fix: pulumi config set stripeWebhookApiVersion {current.api_version}, adopt, then "
-                "change the version in a later up)"
+                f"stripeWebhookAdoptId={endpoint_id} has api_version {current.api_version or 'unset'}, the stack "
+                f"declares {props['api_version']}; an endpoint's version cannot change (fix: {fix})"
             )
         before = {**observed(current)}
         params = cast(WebhookEndpointUpdateParams, update_params(before, props))

@@ -82,7 +82,9 @@ class StripeResponses:
         key = request.header("idempotency-key") or ""
         if len(key) > 255:
             raise StripeApiError(400, "Idempotency-Key must be at most 255 characters", type_="idempotency_error")
-        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body).hexdigest()
+        # The same parameters, however the client ordered them, are the same request.
+        params_seen = json.dumps(decode_form(request.body), sort_keys=True)
+        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{params_seen}".encode()).hexdigest()
         with self.store.read() as data:
             stored = data["idempotency"].get(key)
         if stored is not None and time.time() - stored["created"] < IDEMPOTENCY_TTL_S:
