@@ -118,13 +118,20 @@ def backup_servers() -> Iterator[BackupServers]:
 
 
 def stack_config(
-    servers: BackupServers, netlify_api_url: str, site_url: str, *, bucket: str, install_dir: str
+    servers: BackupServers,
+    netlify_api_url: str,
+    site_url: str,
+    *,
+    bucket: str,
+    install_dir: str,
+    stripe_api_url: str,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """A complete config: the sample site plus backups on the test servers (absolute paths)."""
     plain = {
         **PLAIN,
         "netlifyApiUrl": netlify_api_url,
         "siteUrl": site_url,
+        "stripeApiUrl": stripe_api_url,
         "backupsEnabled": "true",
         "backupBucket": bucket,
         "s3EndpointUrl": servers.s3_url,

@@ -13,8 +13,9 @@ import pytest
 from pulumi import automation as auto
 
 from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
+from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
+from local_services.stripe import start_emulator as start_stripe
 from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, stack_config
 
 pytestmark = pytest.mark.integration
@@ -56,11 +57,17 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
         emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
+    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
     try:
         with backup_servers() as servers:
             install_dir = f"sf-it-{secrets.token_hex(4)}"
             plain, secret = stack_config(
-                servers, emulator.api_url, emulator.site_url, bucket="sf-it-preview", install_dir=install_dir
+                servers,
+                emulator.api_url,
+                emulator.site_url,
+                bucket="sf-it-preview",
+                install_dir=install_dir,
+                stripe_api_url=stripe.api_url,
             )
             harness = StackHarness(root / "pulumi")
             try:
@@ -70,6 +77,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                 harness.set_config(plain, secret)
                 harness.stack.destroy(on_output=quiet)
     finally:
+        stripe.stop()
         emulator.stop()
 
 

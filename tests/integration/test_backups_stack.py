@@ -22,8 +22,9 @@ from pulumi import automation as auto
 
 from components.backups.bucket import RULE_ID, bucket_policy, canonical_policy
 from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
+from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
+from local_services.stripe import start_emulator as start_stripe
 from tests.integration.backup_support import (
     BREAK_GLASS,
     DATABASE_URL,
@@ -86,6 +87,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
         emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
+    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
     try:
         with backup_servers() as servers:
             original = servers.crontab()
@@ -94,7 +96,12 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             install_dir = f"sf-it-{secrets.token_hex(4)}"
             harness = StackHarness(root / "pulumi")
             plain, secret = stack_config(
-                servers, emulator.api_url, emulator.site_url, bucket=BUCKET, install_dir=install_dir
+                servers,
+                emulator.api_url,
+                emulator.site_url,
+                bucket=BUCKET,
+                install_dir=install_dir,
+                stripe_api_url=stripe.api_url,
             )
             harness.set_config(plain, secret)
             sampler = ProcessSampler()
@@ -124,6 +131,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                 servers.set_crontab(original)
                 servers.ssh(f"rm -rf {install_dir}")
     finally:
+        stripe.stop()
         emulator.stop()
 
 

@@ -12,19 +12,37 @@ from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
+from local_services.stripe import start_emulator as start_stripe
+from local_services.stripe_control import StripeControl
 from tests.unit.test_stack_config import BAD_CONFIGS
 
 pytestmark = pytest.mark.integration
 
 UNKNOWN_DEPLOY = "0123456789abcdef01234567"
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
 ENGINE_CASES = [
     ("unknown pinned deploy", {"pinnedDeploy": UNKNOWN_DEPLOY}, f"pinnedDeploy: no deploy {UNKNOWN_DEPLOY} exists"),
     ("secret in plain text", {"stripeSecretKey": "sk_test_plaintext"}, "stripeSecretKey: stored in plain text"),
+    ("unknown Stripe event", {"stripeWebhookEvents": "charge.refundd"}, "did you mean charge.refunded?"),
+    ("no Stripe events", {"stripeWebhookEvents": ""}, "stripeWebhookEvents: empty"),
+    ("malformed api_version", {"stripeWebhookApiVersion": "2026-8-26"}, "is not a Stripe API version"),
+    ("live key outside prod", {"stripeSecretKey": "sk_live_abc"}, "only prod may use live keys"),
 ]
 
 
 @pytest.fixture(scope="module")
-def preview_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackHarness, EmulatorControl]]:
+def stripe_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StripeControl]:
+    running = start_stripe(tmp_path_factory.mktemp("bad-config-stripe"), keys=[SECRETS["stripeSecretKey"]])
+    try:
+        yield StripeControl.attach(running, SECRETS["stripeSecretKey"])
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def preview_stack(
+    tmp_path_factory: pytest.TempPathFactory, stripe_module: StripeControl
+) -> Iterator[tuple[StackHarness, EmulatorControl]]:
     root: Path = tmp_path_factory.mktemp("bad-config")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
@@ -37,16 +55,23 @@ def preview_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
         running.stop()
 
 
+def wiring(emulator: EmulatorControl, stripe: StripeControl) -> dict[str, str]:
+    return {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": stripe.api_url}
+
+
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [(c, e) for _, c, e in [*BAD_CONFIGS, *ENGINE_CASES]],
     ids=[n for n, _, _ in [*BAD_CONFIGS, *ENGINE_CASES]],
 )
 def test_bad_config_fails_preview_without_mutating(
-    preview_stack: tuple[StackHarness, EmulatorControl], changes: dict[str, str | None], expected: str
+    preview_stack: tuple[StackHarness, EmulatorControl],
+    stripe_module: StripeControl,
+    changes: dict[str, str | None],
+    expected: str,
 ) -> None:
     harness, emulator = preview_stack
-    config = {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}
+    config = {**PLAIN, **wiring(emulator, stripe_module)}
     secrets = dict(SECRETS)
     for key, value in changes.items():
         config.pop(key, None)
@@ -56,6 +81,7 @@ def test_bad_config_fails_preview_without_mutating(
     harness.stack.remove_all_config(list(harness.stack.get_all_config()))  # a clean slate for each case
     harness.set_config(config, secrets)
     emulator.clear_requests()
+    stripe_module.clear_requests()
 
     with pytest.raises(auto.CommandError) as failed:
         harness.stack.preview(on_output=lambda _: None)
@@ -65,11 +91,16 @@ def test_bad_config_fails_preview_without_mutating(
     assert "an unhandled error occurred" not in message
     assert "reach the site only after the pin is released" not in message
     assert emulator.mutating_requests() == []
+    assert stripe_module.mutating_requests() == []
 
 
 def valid_config(harness: StackHarness, emulator: EmulatorControl) -> None:
     harness.stack.remove_all_config(list(harness.stack.get_all_config()))
-    harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+    # Previews only: a closed loopback port stands in for Stripe (the cap check gives up at once).
+    harness.set_config(
+        {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": CLOSED},
+        SECRETS,
+    )
     emulator.clear_requests()
 
 

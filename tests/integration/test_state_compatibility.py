@@ -52,7 +52,9 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
         assert len(before) == 10
 
         harness = StackHarness(tmp_path / "pulumi")
-        harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+        # Preview only: a closed loopback port stands in for Stripe.
+        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": "http://127.0.0.1:9"}
+        harness.set_config({**PLAIN, **wiring}, SECRETS)
         state = (FIXTURE / "stack.json").read_text()
         state = state.replace("http://127.0.0.1:EMULATOR_PORT/api/v1", emulator.api_url)
         state = state.replace("http://127.0.0.1:SITE_PORT", emulator.site_url)
@@ -68,7 +70,7 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
         assert emulator.mutating_requests() == []
         # What the fixture already had is unchanged; the only news is the Stripe webhook
         # (added since): its endpoint and the STRIPE_WEBHOOK_SECRET variable are created,
-        # so the inventory lists one more key and the build will carry it.
+        # so the inventory lists one more key, the build will carry it and publish that build.
         steps = {step["urn"].rsplit("::", 1)[1]: step for step in json.loads(previewed.stdout)["steps"]}
         changed = {name: step["op"] for name, step in steps.items() if step["op"] != "same"}
         assert changed == {
@@ -78,9 +80,17 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
             "site-STRIPE_WEBHOOK_SECRET": "create",
             "site-inventory": "update",
             "site-build": "update",
+            "site-published": "update",
         }
-        assert set(steps["site-inventory"]["diffs"]) == {"declared_keys"}
-        assert set(steps["site-build"]["diffs"]) == {"fingerprint", "keys"}
+
+        def changed_inputs(name: str) -> set[str]:
+            old, new = steps[name]["oldState"]["inputs"], steps[name]["newState"]["inputs"]
+            return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+        assert changed_inputs("site-inventory") == {"declared_keys"}
+        # `live_env` and `serving` are inputs added after the fixture was written (their diffs ignore them).
+        assert changed_inputs("site-build") == {"fingerprint", "keys", "live_env"}
+        assert changed_inputs("site-published") == {"latest_build", "serving"}
 
         destroyed = harness.cli("destroy", "--yes", "--skip-preview", check=False)
         assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
