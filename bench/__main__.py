@@ -7,6 +7,7 @@ import argparse
 from bench.api_calls import run_api_call_counts
 from bench.flag_flip import run_flag_flip
 from bench.monitor_cycle import run_monitor_cycle
+from bench.secret_rotation import run_secret_rotation
 
 
 def main() -> None:
@@ -18,6 +19,7 @@ def main() -> None:
     run_flag_flip(rounds=args.rounds, build_seconds=args.build_seconds)
     run_api_call_counts(variables=args.variables)
     run_monitor_cycle()
+    run_secret_rotation(rounds=args.rounds, build_seconds=args.build_seconds)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
+from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
+from local_services.stripe import start_emulator as start_stripe
+from local_services.stripe_control import StripeControl
 
 
 @contextmanager
@@ -28,3 +30,13 @@ def bench_emulator(build_seconds: float) -> Iterator[tuple[EmulatorControl, Path
                 os.environ.pop("NETLIFY_EMULATOR_TOKEN", None)
             else:
                 os.environ["NETLIFY_EMULATOR_TOKEN"] = previous
+
+
+@contextmanager
+def bench_stripe(root: Path) -> Iterator[StripeControl]:
+    """A Stripe emulator that accepts the sample stack's key."""
+    running = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
+    try:
+        yield StripeControl.attach(running, SECRETS["stripeSecretKey"])
+    finally:
+        running.stop()

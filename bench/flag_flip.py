@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from bench.common import bench_emulator
+from bench.common import bench_emulator, bench_stripe
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import PLAIN, SECRETS, TOKEN
 from local_services.stack_harness import StackHarness
@@ -47,9 +47,10 @@ def pulumi_flip(stack: StackHarness, value: str) -> float:
 
 
 def run_flag_flip(rounds: int, build_seconds: float) -> None:
-    with bench_emulator(build_seconds) as (emulator, root):
+    with bench_emulator(build_seconds) as (emulator, root), bench_stripe(root) as stripe:
         stack = StackHarness(root / "pulumi", name="bench")
-        stack.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": stripe.api_url}
+        stack.set_config({**PLAIN, **wiring}, SECRETS)
         stack.stack.up(on_output=lambda _: None)
         pulumi_times: list[float] = []
         direct_times: list[float] = []
