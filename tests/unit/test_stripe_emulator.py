@@ -36,7 +36,7 @@ def api(stripe_emu: RunningStripe) -> Iterator[httpx.Client]:
         yield c
 
 
-def create(api: httpx.Client, url: str = "https://x.test/hook", **extra: str) -> httpx.Response:
+def create(api: httpx.Client, url: str = "https://x.test/hook", **extra: str | list[str]) -> httpx.Response:
     return api.post("/v1/webhook_endpoints", data={"url": url, "enabled_events[]": EVENTS, **extra})
 
 
