@@ -58,7 +58,7 @@ class PostgresCluster:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.root)
 
-    def start(self) -> PostgresCluster:
+    def initdb(self) -> None:
         auth = ["--auth=trust"]
         if self.password is not None:
             pwfile = self.root / "initdb-password"
@@ -71,8 +71,18 @@ class PostgresCluster:
             self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", *auth, "-E", "UTF8", "--no-sync")
         finally:
             (self.root / "initdb-password").unlink(missing_ok=True)
+
+    def start_server(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
+    def stop_server(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def start(self) -> PostgresCluster:
+        self.initdb()
+        self.start_server()
         return self
 
     def stop(self) -> None:
