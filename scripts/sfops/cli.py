@@ -13,9 +13,9 @@ import click
 
 from scripts.sfops import drift, monitor, patches, preflight, verify
 from scripts.sfops.backup import command as backup
-from scripts.sfops.restore import command as restore
 from scripts.sfops.context import DEFAULT_STACK, STACK_ENV, AppContext, Exit, SfopsError
 from scripts.sfops.output import NORMAL, QUIET, VERBOSE, Output
+from scripts.sfops.restore import command as restore
 
 EPILOG = """Exit codes: 0 all checks passed; 1 a check failed (drift, a failed verify or
 preflight check, an open alert; a failed backup; a refused or differing restore); 2 could
