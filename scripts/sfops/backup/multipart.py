@@ -45,7 +45,7 @@ class MultipartWriter:
         self._sha256.update(data)
         self.size += len(data)
         self._buffer += data
-        if len(self._buffer) >= self.part_size:
+        while len(self._buffer) >= self.part_size:
             self._send(bytes(self._buffer[: self.part_size]))
             del self._buffer[: self.part_size]
         return len(data)

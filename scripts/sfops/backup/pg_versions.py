@@ -39,7 +39,7 @@ def parse_pg_dump_version(text: str) -> tuple[str, int]:
 
 
 def major_of_version_num(num: int) -> int:
-    return num // 10000 if num >= 100000 else num // 100  # 9.6 -> 906 -> 9 (majors before 10 had two parts)
+    return num // 10000  # 150014 -> 15; 90624 (9.6.24) -> 9, as pg_dump's "9.6.24" reads
 
 
 def check_versions(pg_dump: str, psql: str, env: dict[str, str]) -> Versions:
