@@ -26,7 +26,8 @@ class UploadError(Exception):
 class MultipartWriter:
     def __init__(self, s3: S3Client, bucket: str, key: str, part_size: int) -> None:
         self._s3, self.bucket, self.key, self.part_size = s3, bucket, key, part_size
-        self._buffer = bytearray()
+        self._chunks: list[bytes] = []  # the part being filled, as written (joined once, when full)
+        self._buffered = 0
         self._sha256 = hashlib.sha256()
         self.size = 0
         self._parts: list[CompletedPartTypeDef] = []
@@ -44,11 +45,21 @@ class MultipartWriter:
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._sha256.update(data)
         self.size += len(data)
-        self._buffer += data
-        while len(self._buffer) >= self.part_size:
-            self._send(bytes(self._buffer[: self.part_size]))
-            del self._buffer[: self.part_size]
+        view = memoryview(data)
+        while len(view):
+            room = self.part_size - self._buffered
+            head, view = view[:room], view[room:]
+            self._chunks.append(bytes(head))
+            self._buffered += len(head)
+            if self._buffered == self.part_size:
+                self._send_buffered()
         return len(data)
+
+    def _send_buffered(self) -> None:
+        body = b"".join(self._chunks)  # the one copy of a part's bytes
+        self._chunks.clear()
+        self._buffered = 0
+        self._send(body)
 
     def flush(self) -> None:
         return None
@@ -77,9 +88,8 @@ class MultipartWriter:
             self._pending = None
 
     def complete(self) -> None:
-        if self._buffer or not (self._parts or self._pending):
-            self._send(bytes(self._buffer))
-            self._buffer.clear()
+        if self._buffered or not (self._parts or self._pending):
+            self._send_buffered()
         self._collect()
         self._pool.shutdown()
         self._s3.complete_multipart_upload(
