@@ -31,6 +31,7 @@ import pytest
 
 from local_services.netlify import start_emulator
 from local_services.postgres import PostgresCluster, start_cluster
+from local_services.s3.empty_bucket import empty_bucket
 from local_services.sample_database import create_sample_database
 from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
@@ -176,24 +177,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                     root,
                 )
             finally:
-                _empty_bucket(servers)
+                empty_bucket(servers.s3(), BUCKET)
                 harness.stack.destroy(on_output=quiet)
                 assert servers.crontab() == crontab_before, "the crontab is left as it was"
     finally:
         cluster.stop()
         emulator.stop()
-
-
-def _empty_bucket(servers: BackupServers) -> None:
-    s3 = servers.s3()
-    s3.delete_bucket_policy(Bucket=BUCKET)
-    versions = s3.list_object_versions(Bucket=BUCKET)
-    for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
-        s3.delete_object(
-            Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
-        )
-    for upload in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
-        s3.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"], UploadId=upload["UploadId"])
 
 
 def _backup(rig: Rig) -> str:

@@ -8,9 +8,8 @@ after the object is complete; any failure aborts the multipart upload.
 from __future__ import annotations
 
 import subprocess
-import threading
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import boto3
 import pyrage
@@ -24,6 +23,7 @@ from scripts.sfops.backup.manifest import Manifest, manifest_key_for, object_key
 from scripts.sfops.backup.multipart import MultipartWriter, UploadError
 from scripts.sfops.backup.pg_versions import Versions, check_versions, program
 from scripts.sfops.backup.settings import BackupSettings
+from scripts.sfops.backup.stderr_tail import StderrTail
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -45,14 +45,6 @@ def s3_client(settings: BackupSettings) -> S3Client:
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=120)
     client: S3Client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
     return client
-
-
-def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
-    """Keep the last 16 KiB of pg_dump's stderr (its error message) without letting the pipe fill."""
-    kept = b""
-    for chunk in iter(lambda: stream.read(4096), b""):
-        kept = (kept + chunk)[-16384:]
-    sink.append(kept)
 
 
 def _dump_command(pg_dump: str) -> list[str]:
@@ -86,18 +78,14 @@ def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest
         )
         assert dump.stdout is not None
         assert dump.stderr is not None
-        errors: list[bytes] = []
-        drain = threading.Thread(target=_drain, args=(dump.stderr, errors), daemon=True)
-        drain.start()
+        errors = StderrTail(dump.stderr)
         try:
             compressed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_reader(dump.stdout, read_size=READ_SIZE)
             recipients = [pyrage.x25519.Recipient.from_str(r) for r in settings.recipients]
             pyrage.encrypt_io(compressed, writer, recipients)
             status = dump.wait()
-            drain.join()
             if status != 0:
-                message = b"".join(errors).decode(errors="replace").strip().splitlines()[-3:]
-                raise BackupFailed(f"pg_dump exited with {status}: {' / '.join(message) or 'no message'}")
+                raise BackupFailed(f"pg_dump exited with {status}: {errors.last_lines()}")
             writer.complete()
         except BaseException as exc:
             dump.kill()

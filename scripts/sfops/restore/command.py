@@ -14,6 +14,7 @@ failed pg_restore, a table that differs); 2 could not start (usage, config, S3).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,11 +161,12 @@ def command(
     except CatalogError as exc:
         raise SfopsError(str(exc), Exit.FAILED) from None
     app.out.info(f"backup {manifest.key} (started {manifest.started_at}, {manifest.size:,} bytes)")
+    chosen = Chosen(s3, name, manifest, identities)
     if verify:
-        _verify(app, s3, name, manifest, identities, server, source_database)
+        _verify(app, chosen, server, source_database)
     else:
         assert target_name is not None
-        _restore(app, s3, name, manifest, identities, server.with_database(target_name), force)
+        _restore(app, chosen, server.with_database(target_name), force)
 
 
 def load_identities_or_fail(path: Path) -> list[object]:
@@ -174,15 +176,18 @@ def load_identities_or_fail(path: Path) -> list[object]:
         raise SfopsError(str(exc)) from None
 
 
-def _restore_into(
-    app: AppContext,
-    s3: S3Client,
-    bucket: str,
-    manifest: Manifest,
-    identities: list[object],
-    target: DatabaseUrl,
-    clean: bool,
-) -> None:
+@dataclass(frozen=True)
+class Chosen:
+    """The backup to restore, where it is, and the identities that decrypt it."""
+
+    s3: S3Client
+    bucket: str
+    manifest: Manifest
+    identities: list[object]
+
+
+def _restore_into(app: AppContext, chosen: Chosen, target: DatabaseUrl, clean: bool) -> None:
+    s3, bucket, manifest, identities = chosen.s3, chosen.bucket, chosen.manifest, chosen.identities
     try:
         etag = verify_stored_object(s3, bucket, manifest)
         app.out.info(f"size and SHA-256 match the manifest; restoring into {target.dbname}")
@@ -195,15 +200,8 @@ def _restore_into(
         raise SfopsError(f"cannot read {manifest.key}: {exc}") from None
 
 
-def _restore(
-    app: AppContext,
-    s3: S3Client,
-    bucket: str,
-    manifest: Manifest,
-    identities: list[object],
-    target: DatabaseUrl,
-    force: bool,
-) -> None:
+def _restore(app: AppContext, chosen: Chosen, target: DatabaseUrl, force: bool) -> None:
+    manifest = chosen.manifest
     try:
         if not db.database_exists(target, target.dbname):
             db.create_database(target, target.dbname)
@@ -218,20 +216,13 @@ def _restore(
             "(fix: --database NEW_NAME, or --force to replace what the backup holds)",
             Exit.FAILED,
         )
-    _restore_into(app, s3, bucket, manifest, identities, target, clean=bool(present))
+    _restore_into(app, chosen, target, clean=bool(present))
     data = {"restored": manifest.key, "database": target.dbname, "sha256": manifest.sha256}
     app.out.result(data, lambda console: console.print(f"restored {manifest.key} into {target.dbname}"))
 
 
-def _verify(
-    app: AppContext,
-    s3: S3Client,
-    bucket: str,
-    manifest: Manifest,
-    identities: list[object],
-    server: DatabaseUrl,
-    source_database: str | None,
-) -> None:
+def _verify(app: AppContext, chosen: Chosen, server: DatabaseUrl, source_database: str | None) -> None:
+    manifest = chosen.manifest
     source = _server(SOURCE_URL_ENV) if os.environ.get(SOURCE_URL_ENV) else server
     source = source.with_database(
         source_database or (source.dbname if os.environ.get(SOURCE_URL_ENV) else manifest.database)
@@ -242,7 +233,7 @@ def _verify(
     except db.DatabaseError as exc:
         raise SfopsError(f"cannot create the scratch database: {type(exc).__name__}: {exc}") from None
     try:
-        _restore_into(app, s3, bucket, manifest, identities, scratch, clean=False)
+        _restore_into(app, chosen, scratch, clean=False)
         restored = db.fingerprints(scratch)
         original = db.fingerprints(source)
     except db.DatabaseError as exc:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import threading
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import pyrage
 import zstandard
@@ -19,6 +18,7 @@ import zstandard
 from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
 from scripts.sfops.backup.manifest import Manifest
 from scripts.sfops.backup.pg_versions import program
+from scripts.sfops.backup.stderr_tail import StderrTail
 from scripts.sfops.restore.object_check import HashingReader, IntegrityError
 
 if TYPE_CHECKING:
@@ -49,13 +49,6 @@ def load_identities(path: Path) -> list[Any]:
     return identities
 
 
-def _tail(stream: IO[bytes], sink: list[bytes]) -> None:
-    kept = b""
-    for chunk in iter(lambda: stream.read(4096), b""):
-        kept = (kept + chunk)[-16384:]
-    sink.append(kept)
-
-
 def restore_stream(
     s3: S3Client,
     bucket: str,
@@ -78,14 +71,8 @@ def restore_stream(
         )
         assert process.stdin is not None
         assert process.stderr is not None
-        errors: list[bytes] = []
-        drain = threading.Thread(target=_tail, args=(process.stderr, errors), daemon=True)
-        drain.start()
-
-        def pg_error() -> str:
-            drain.join(timeout=10)
-            lines = b"".join(errors).decode(errors="replace").strip().splitlines()
-            return " / ".join(lines[-3:]) or "no message"
+        errors = StderrTail(process.stderr)
+        pg_error = errors.last_lines
 
         try:
             reader = HashingReader(s3.get_object(Bucket=bucket, Key=manifest.key, IfMatch=etag)["Body"])
