@@ -33,7 +33,7 @@ from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
 from tests.integration.backup_support import HOST_PYTHON, free_port
 
 REPO = Path(__file__).resolve().parents[1]
-ROWS_PER_MB = 2900  # tickets per MB of database with the sample schema (measured)
+ROWS_PER_MB = 3300  # tickets per MB of database with the sample schema (measured)
 BUCKET = "sf-bench-backups"
 
 
