@@ -42,9 +42,10 @@ setup-go-tools:
 setup-node:
 	scripts/setup-node.sh
 
-# OpenSSH's sshd and cron's crontab for the local backup host (apt-get when missing).
-setup-backup-host:
-	scripts/setup-backup-host.sh
+# OpenSSH's sshd and cron's crontab for the local backup host (apt-get when missing), and the
+# host's venv for `sfops backup` (.tools/backup-host-venv).
+setup-backup-host: setup-python
+	UV="$(UV)" scripts/setup-backup-host.sh
 
 # PostgreSQL and headless Chromium for the sfops test layer (apt-get when missing).
 setup-system:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from local_services.backup_key import ensure_age_key_pair
 from local_services.catalog import local_stack_services
 from local_services.supervisor import healthy, start, stop
 
@@ -16,6 +17,7 @@ def main(argv: list[str]) -> int:
         return 2
     services = local_stack_services()
     if argv[0] == "up":
+        ensure_age_key_pair()  # the local stack's backupRecipientFile; the identity stays here for sfops restore
         for service in services:
             start(service)
     elif argv[0] == "down":

@@ -5,6 +5,7 @@ The ports and ids here are the ones `Pulumi.local.yaml` points at.
 
 from __future__ import annotations
 
+from local_services import postgres_server
 from local_services.s3 import s3_service
 from local_services.sshd import sshd_service
 from local_services.supervisor import RUN_DIR, Service, python_module
@@ -25,6 +26,9 @@ LOCAL_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 LOCAL_TWILIO_AUTH_TOKEN = "local-twilio-token-not-secret"  # noqa: S105
 # The local stack's (encrypted) stripeSecretKey: a test-mode key the emulator accepts.
 LOCAL_STRIPE_SECRET_KEY = "sk_test_localdevonly"  # noqa: S105
+# The database the local stack backs up (Pulumi.local.yaml's encrypted backupDatabaseUrl holds the password).
+POSTGRES_PORT = 18432
+LOCAL_DATABASE_PASSWORD = "local-db-password-not-a-secret"  # noqa: S105
 
 
 def local_stack_services() -> list[Service]:
@@ -48,6 +52,14 @@ def local_stack_services() -> list[Service]:
             env={"NETLIFY_EMULATOR_TOKEN": LOCAL_NETLIFY_TOKEN},
         ),
         s3_service(S3_PORT, RUN_DIR / "s3"),
+        Service(
+            name="postgres",
+            argv=python_module(
+                "local_services.postgres_server", "--port", str(POSTGRES_PORT), "--data-dir", str(RUN_DIR / "postgres")
+            ),
+            health_url=postgres_server.health_url(POSTGRES_PORT),
+            env={postgres_server.PASSWORD_ENV: LOCAL_DATABASE_PASSWORD},
+        ),
         sshd_service(SSHD_PORT, RUN_DIR / "sshd"),
         Service(
             name="twilio-emulator",

@@ -42,13 +42,15 @@ class PostgresCluster:
     port: int
     bin_dir: Path
     user: str | None  # run the server as this user (None: as ourselves)
+    password: str | None = None  # None: trust on loopback; else scram-sha-256 for TCP (the socket stays trust)
 
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        secret = f":{self.password}" if self.password else ""
+        return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *argv: str) -> None:
         command = [str(self.bin_dir / argv[0]), *argv[1:]]
@@ -56,10 +58,31 @@ class PostgresCluster:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.root)
 
-    def start(self) -> PostgresCluster:
-        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+    def initdb(self) -> None:
+        auth = ["--auth=trust"]
+        if self.password is not None:
+            pwfile = self.root / "initdb-password"
+            pwfile.write_text(self.password + "\n")
+            if self.user is not None:
+                shutil.chown(pwfile, user=self.user)
+            pwfile.chmod(0o600)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        try:
+            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", *auth, "-E", "UTF8", "--no-sync")
+        finally:
+            (self.root / "initdb-password").unlink(missing_ok=True)
+
+    def start_server(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
+    def stop_server(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def start(self) -> PostgresCluster:
+        self.initdb()
+        self.start_server()
         return self
 
     def stop(self) -> None:
@@ -74,12 +97,14 @@ class PostgresCluster:
         self.stop()
 
 
-def start_cluster() -> PostgresCluster:
-    """initdb + start a cluster in a fresh directory; stop() removes it again."""
+def start_cluster(password: str | None = None) -> PostgresCluster:
+    """initdb + start a cluster in a fresh directory; stop() removes it again.
+
+    With `password`, TCP connections need it (scram-sha-256), as on a real server."""
     root = Path(tempfile.mkdtemp(prefix="sf-pg-"))
     # World-traversable root: pytest's own tmp dirs are 0700 root, which `nobody` cannot enter.
     root.chmod(0o755)
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
     if user is not None:
         shutil.chown(root, user=user)
-    return PostgresCluster(root, _free_port(), server_bin_dir(), user).start()
+    return PostgresCluster(root, _free_port(), server_bin_dir(), user, password).start()

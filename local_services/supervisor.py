@@ -51,9 +51,22 @@ def _ssh_banner(url: str) -> bool:
         return False
 
 
+def _postgres_ready(url: str) -> bool:
+    """`postgresql://role@host:port/db`: the server accepts that (password-less) role into that database."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=1):
+            return True
+    except psycopg.Error:
+        return False
+
+
 def healthy(url: str) -> bool:
     if url.startswith("ssh://"):
         return _ssh_banner(url)
+    if url.startswith("postgresql://"):
+        return _postgres_ready(url)
     try:
         return httpx.get(url, timeout=1.0).status_code < 500
     except httpx.HTTPError:
@@ -69,7 +82,7 @@ def _pid(service: Service) -> int | None:
         return None
 
 
-def start(service: Service, *, timeout_s: float = 30.0, say: Callable[[str], None] = print) -> None:
+def start(service: Service, *, timeout_s: float = 60.0, say: Callable[[str], None] = print) -> None:
     if healthy(service.health_url):
         say(f"{service.name}: already running ({service.health_url})")
         return

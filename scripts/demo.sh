@@ -16,9 +16,35 @@ if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
 fi
 
 if [ "${1:-}" = "--down" ]; then
+  # The demo's backups are throwaway: empty the local bucket as the local S3 admin (break-glass),
+  # because `destroy` never deletes a bucket that holds backups.
+  bucket=$(pulumi config get backupBucket --stack "$stack" 2>/dev/null || true)
+  if [ -n "$bucket" ] && [ -f .local-services/s3/credentials ]; then
+    python -m local_services.s3.empty_bucket "$bucket" || true
+  fi
   pulumi destroy --stack "$stack" --yes --skip-preview
   exit 0
 fi
 
 pulumi up --stack "$stack" --yes --skip-preview
+
+# One backup, taken by running the installed crontab line on the backup host as cron would,
+# then listed with the restore identity (playbook 11). Its key reaches sfops through the
+# environment only. The listing goes to stderr: stdout ends with the stack outputs.
+host_user=$(pulumi config get backupHostUser --stack "$stack")
+host_port=$(pulumi config get backupHostPort --stack "$stack")
+on_host=(ssh -i .local-services/sshd/client_ed25519 -o UserKnownHostsFile=.local-services/sshd/known_hosts
+  -o StrictHostKeyChecking=yes -o BatchMode=yes -p "$host_port" "$host_user@127.0.0.1")
+cron_line=$("${on_host[@]}" crontab -l | grep -F "# soundfactory-infra backup " | head -n 1)
+cron_command=$(printf '%s\n' "$cron_line" | cut -d' ' -f6- | sed 's/ # soundfactory-infra backup .*$//')
+echo "demo: running the backup host's crontab command: $cron_command" >&2
+if ! "${on_host[@]}" "cd && sh -c $(printf '%q' "$cron_command")"; then
+  echo "demo: the backup failed; its log:" >&2
+  "${on_host[@]}" "tail -n 5 \"\$HOME\"/soundfactory-backup/backup.log" >&2 || true
+  exit 1
+fi
+AWS_ACCESS_KEY_ID=$(pulumi stack output backupRestoreAccessKeyId --stack "$stack") \
+  AWS_SECRET_ACCESS_KEY=$(pulumi stack output --show-secrets backupRestoreSecretAccessKey --stack "$stack") \
+  scripts/bin/sfops --stack "$stack" restore --list >&2
+
 pulumi stack output --stack "$stack" --json

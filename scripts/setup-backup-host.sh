@@ -36,3 +36,20 @@ if [ "$(id -u)" -eq 0 ] && ! id "$BACKUP_USER" >/dev/null 2>&1; then
   echo "setup-backup-host: creating user $BACKUP_USER (the local backup host's backup user)" >&2
   useradd --create-home --shell /bin/sh "$BACKUP_USER"
 fi
+
+# The backup host's Python for `sfops backup` (the bundle the stack installs): the `backup-host`
+# dependency group (pyproject.toml, pinned by uv.lock) in a venv on the system's python3, which the
+# unprivileged backup user can run (the project's .venv may sit on an interpreter under /root).
+repo=$(cd "$(dirname "$0")/.." && pwd)
+venv="$repo/.tools/backup-host-venv"
+host_python=$(command -v /usr/bin/python3 || command -v python3)
+if [ -n "${UV:-}" ] && { [ ! -f "$venv/.installed" ] || [ "$repo/uv.lock" -nt "$venv/.installed" ]; }; then
+  echo "setup-backup-host: installing the backup host's packages into $venv" >&2
+  requirements=$(mktemp)
+  (cd "$repo" && "$UV" export --frozen --only-group backup-host --no-hashes --no-emit-project --quiet) >"$requirements"
+  "$UV" venv --quiet --allow-existing --python "$host_python" "$venv"
+  "$UV" pip install --quiet --python "$venv/bin/python" --link-mode copy -r "$requirements"
+  rm -f "$requirements"
+  chmod -R a+rX "$venv"
+  touch "$venv/.installed"
+fi

@@ -5,33 +5,28 @@
     restore identity   -> its key is a secret stack output, for whoever restores
     cron host          -> the command, the env file and one crontab line
 
-The host's command comes from `BackupInfraArgs.command_script` (the next issue's
-`sfops backup`); until then a placeholder that proves the env file is readable.
+The host runs `sfops backup` (a zipapp of `scripts/sfops/backup`, see
+`components.backups.host_bundle`) with the env file; `BackupInfraArgs.command_script`
+replaces the wrapper (tests).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 
+from components.backups import host_bundle
 from components.backups.bucket import Bucket
 from components.backups.config import BackupConfig
-from components.backups.cron_host import CronHost, env_file_content
+from components.backups.cron_host import RUNTIME_NAME, CronHost, env_file_content
 from components.backups.identities import AccessIdentity, restore_policy, uploader_policy
-
-PLACEHOLDER_SCRIPT = Path(__file__).with_name("placeholder_backup.sh")
-
-
-def placeholder_script() -> str:
-    return PLACEHOLDER_SCRIPT.read_text()
 
 
 @dataclass
 class BackupInfraArgs:
     config: BackupConfig
-    command_script: str | None = None  # None: the placeholder
+    command_script: str | None = None  # None: the wrapper that runs the bundled `sfops backup`
 
 
 def env_values(config: BackupConfig, access_key_id: str, secret_access_key: str) -> dict[str, str]:
@@ -47,6 +42,9 @@ def env_values(config: BackupConfig, access_key_id: str, secret_access_key: str)
         "AWS_ACCESS_KEY_ID": access_key_id,
         "AWS_SECRET_ACCESS_KEY": secret_access_key,
         "BACKUP_RECIPIENT": config.recipient,
+        "BACKUP_PART_SIZE_MB": str(config.part_size_mb),
+        **({"BACKUP_HEALTHCHECK_URL": config.healthcheck_url} if config.healthcheck_url else {}),
+        **({"PG_BIN_DIR": config.pg_bin_dir} if config.pg_bin_dir else {}),
     }
 
 
@@ -105,7 +103,8 @@ class BackupInfra(pulumi.ComponentResource):
             host_keys=list(host.host_keys),
             install_dir=host.install_dir,
             schedule=host.schedule,
-            script=args.command_script or placeholder_script(),
+            script=args.command_script or host_bundle.command_script(host.python, RUNTIME_NAME),
+            runtime_sha256=host_bundle.bundle_sha256(),
             env_file=env_file,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
         )

@@ -38,6 +38,10 @@ PLAIN_KEYS = frozenset(
         "backupDenyInsecureTransport",
         "backupPrefix",
         "backupRecipient",
+        "backupRecipientFile",
+        "backupHostPython",
+        "backupPartSizeMb",
+        "backupPgBinDir",
         "backupHost",
         "backupHostPort",
         "backupHostUser",
@@ -48,7 +52,7 @@ PLAIN_KEYS = frozenset(
         "backupInstallDir",
     }
 )
-SECRET_KEYS = frozenset({"backupDatabaseUrl", "backupSshPrivateKey"})
+SECRET_KEYS = frozenset({"backupDatabaseUrl", "backupSshPrivateKey", "backupHealthcheckUrl"})
 
 DEFAULT_SCHEDULE = "0 2 * * *"
 DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com"
@@ -81,6 +85,7 @@ class HostSettings:
     host_keys: tuple[str, ...]  # pinned '<type> <base64>' lines
     schedule: str
     install_dir: str  # relative to the backup user's home, or absolute
+    python: str = "python3"  # the host's Python with the backup-host packages (a name on PATH, or a path)
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,11 @@ class BackupConfig:
     bucket: BucketSettings
     host: HostSettings
     database_url: str  # secret
-    recipient: str  # age public key the backups are encrypted to
+    recipient: str  # age public key(s) the backups are encrypted to, separated by spaces
     aws_credentials_file: str | None
+    healthcheck_url: str | None = None  # secret: pinged at start, success, failure
+    part_size_mb: int = 16  # multipart part size: the largest dump is 10,000 parts
+    pg_bin_dir: str | None = None  # where pg_dump/psql are on the host (None: PATH)
 
 
 def _resolve(path: str) -> Path:
@@ -140,6 +148,33 @@ def _bool(values: Mapping[str, str], key: str, default: bool, problems: list[str
         problems.append(f"{key}: {raw!r} is not a boolean; allowed values: true, false")
         return default
     return raw == "true"
+
+
+def _recipients(inline: str, file_name: str, problems: list[str], stack_name: str) -> str:
+    """backupRecipient (one key) or backupRecipientFile (age recipients, one a line, # comments): one of them."""
+    if inline and file_name:
+        problems.append("backupRecipient and backupRecipientFile are both set; keep one (pulumi config rm ...)")
+        return ""
+    if not inline and not file_name:
+        problems.append(
+            "backupRecipient: required when backupsEnabled is true "
+            "(fix: pulumi config set backupRecipient age1..., or backupRecipientFile <file of age1... lines>)"
+        )
+        return ""
+    key, found = "backupRecipient", [inline]
+    if file_name:
+        key, path = "backupRecipientFile", _resolve(file_name)
+        if not path.is_file():
+            hint = " (fix: make services-up generates the local key pair)" if stack_name == "local" else ""
+            problems.append(f"backupRecipientFile: {file_name} does not exist{hint}")
+            return ""
+        found = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+        if not found:
+            problems.append(f"backupRecipientFile: {file_name} lists no age1... recipient")
+    for recipient in found:
+        if why := v.age_recipient_problem(recipient):
+            problems.append(f"{key}: {why}")
+    return " ".join(found)
 
 
 def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_name: str = "") -> BackupConfig | None:
@@ -227,9 +262,23 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             problems.append("backupDatabaseUrl: expected a postgresql://user:password@host:port/db URL")
         if any(c in database_url for c in "\n\r\0"):
             problems.append("backupDatabaseUrl: contains a line break or NUL")
-    recipient = required("backupRecipient", "age1... public key")
-    if recipient and (why := v.age_recipient_problem(recipient)):
-        problems.append(f"backupRecipient: {why}")
+    recipient = _recipients(get("backupRecipient"), get("backupRecipientFile"), problems, stack_name)
+    healthcheck = get("backupHealthcheckUrl") or None
+    if healthcheck and urlparse(healthcheck).scheme not in ("http", "https"):
+        problems.append(
+            "backupHealthcheckUrl: not an http(s) URL (fix: pulumi config set --secret backupHealthcheckUrl)"
+        )
+    part_size_mb = _int(values, "backupPartSizeMb", 16, 5, 512, problems)
+    pg_bin_dir = get("backupPgBinDir") or None
+    if pg_bin_dir and (not pg_bin_dir.startswith("/") or any(c in pg_bin_dir for c in " '\"\n")):
+        problems.append(
+            f"backupPgBinDir: {pg_bin_dir!r} must be an absolute path on the host, e.g. /usr/lib/postgresql/17/bin"
+        )
+    python = get("backupHostPython") or "python3"
+    if any(c in python for c in " \t\n'\"\\$`;&|<>*?"):
+        problems.append(f"backupHostPython: {python!r} must be a plain command name or path")
+    elif "/" in python and not python.startswith("/"):
+        python = str(_resolve(python))  # the local stack: its host is this machine
 
     host = required("backupHost", "host name or address of the backup host")
     if host and (why := v.host_problem(host)):
@@ -325,8 +374,12 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             host_keys=tuple(pinned),
             schedule=schedule,
             install_dir=install_dir.rstrip("/"),
+            python=python,
         ),
         database_url=database_url,
         recipient=recipient,
         aws_credentials_file=str(_resolve(creds)) if creds else None,
+        healthcheck_url=healthcheck,
+        part_size_mb=part_size_mb,
+        pg_bin_dir=pg_bin_dir,
     )

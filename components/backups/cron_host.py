@@ -2,7 +2,8 @@
 
 Over SSH (see `components.backups.ssh`: pinned host key, key from config or agent).
 It installs, under `install_dir` (relative to the backup user's home, or absolute):
-- `bin/soundfactory-backup`, the command (mode 0700);
+- `bin/soundfactory-backup`, the command (mode 0700), a wrapper that runs
+- `lib/sfops-backup.pyz`, `sfops backup` as a zipapp (`components.backups.host_bundle`);
 - `backup.env`, its settings and credentials (mode 0600, owned by the backup user);
 - one line in the user's crontab that runs the command with the env file's path,
   tagged with a marker comment so updates and `destroy` touch only that line.
@@ -33,6 +34,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.backups import host_bundle
 from components.backups.ssh import (
     SshTarget,
     connect,
@@ -48,12 +50,14 @@ CONNECTION_KEYS = ("host", "port", "user")
 REPLACE_KEYS = (*CONNECTION_KEYS, "install_dir", "marker")
 # file_state: what `read` found for each file (plain words, never content), so a hand edit of the
 # secret env file is named in a diff without showing anything of it.
-UPDATE_KEYS = ("script", "env_file", "crontab_line", "file_state")
+UPDATE_KEYS = ("script", "runtime_sha256", "env_file", "crontab_line", "file_state")
 SECRET_OUTPUTS = ["env_file", "env_sha256"]
 SCRIPT_NAME = "bin/soundfactory-backup"
+RUNTIME_NAME = "lib/sfops-backup.pyz"
 ENV_NAME = "backup.env"
 LOG_NAME = "backup.log"
 SCRIPT_MODE = 0o700
+RUNTIME_MODE = 0o600
 ENV_MODE = 0o600
 CHANGED = "<changed on the host>"
 AS_DECLARED = "as declared"
@@ -130,7 +134,27 @@ def _install_path(sftp: paramiko.SFTPClient, install_dir: str) -> str:
 
 
 def declared_file_state() -> dict[str, str]:
-    return {SCRIPT_NAME: AS_DECLARED, ENV_NAME: AS_DECLARED}
+    return {SCRIPT_NAME: AS_DECLARED, RUNTIME_NAME: AS_DECLARED, ENV_NAME: AS_DECLARED}
+
+
+# (input key, file, mode). The runtime's input is its SHA-256: the bundle is built from the
+# repo when it is written, so a preview diff shows a hash, never 30 kB of zip.
+FILES = (
+    ("script", SCRIPT_NAME, SCRIPT_MODE),
+    ("runtime_sha256", RUNTIME_NAME, RUNTIME_MODE),
+    ("env_file", ENV_NAME, ENV_MODE),
+)
+
+
+def _content(props: dict[str, Any], key: str) -> bytes | None:
+    if key == "runtime_sha256":
+        return host_bundle.bundle_bytes() if props.get(key) else None
+    value = props.get(key)
+    return None if value is None else str(value).encode()
+
+
+def _declared_sha256(props: dict[str, Any], key: str) -> str:
+    return str(props.get(key) or "") if key == "runtime_sha256" else sha256(props.get(key) or "")
 
 
 def _outputs(props: dict[str, Any], install_path: str, created: list[str]) -> dict[str, Any]:
@@ -157,12 +181,16 @@ class CronHostProvider(ResourceProvider):
         with connect(_target(props)) as client, client.open_sftp() as sftp:
             path = _install_path(sftp, props["install_dir"])
             created = make_dirs(sftp, posixpath.join(path, posixpath.dirname(SCRIPT_NAME)))
+            created += make_dirs(sftp, posixpath.join(path, posixpath.dirname(RUNTIME_NAME)))
             if olds is not None:
                 created = list(olds.get("created_dirs") or []) + created
             found = (olds or {}).get("file_state") or {}
-            for key, name, mode in (("script", SCRIPT_NAME, SCRIPT_MODE), ("env_file", ENV_NAME, ENV_MODE)):
+            for key, name, mode in FILES:
+                content = _content(props, key)
+                if content is None:
+                    continue
                 if olds is None or olds.get(key) != props[key] or found.get(name) != AS_DECLARED:
-                    write_file_atomically(sftp, posixpath.join(path, name), props[key].encode(), mode)
+                    write_file_atomically(sftp, posixpath.join(path, name), content, mode)
             if olds is None or olds.get("crontab_line") != props["crontab_line"]:
                 current = read_crontab(client)
                 write_crontab(client, with_our_line(current, props["marker"], props["crontab_line"]))
@@ -182,7 +210,7 @@ class CronHostProvider(ResourceProvider):
             if current is not None and any(_is_ours(row, props["marker"]) for row in current.splitlines()):
                 write_crontab(client, with_our_line(current, props["marker"], None))
             path = props.get("install_path") or _install_path(sftp, props["install_dir"])
-            for name in (SCRIPT_NAME, ENV_NAME):
+            for name in (SCRIPT_NAME, RUNTIME_NAME, ENV_NAME):
                 with contextlib.suppress(FileNotFoundError):
                     sftp.remove(posixpath.join(path, name))
             for directory in reversed(list(props.get("created_dirs") or [])):
@@ -196,12 +224,14 @@ class CronHostProvider(ResourceProvider):
             path = props.get("install_path") or _install_path(sftp, props["install_dir"])
             observed_files: dict[str, str] = {}
             file_state: dict[str, str] = {}
-            for key, name, mode in (("script", SCRIPT_NAME, SCRIPT_MODE), ("env_file", ENV_NAME, ENV_MODE)):
+            for key, name, mode in FILES:
+                if key not in props:
+                    continue  # state written before this file was installed
                 full = posixpath.join(path, name)
                 data = read_file(sftp, full)
                 if data is None:
                     file_state[name] = MISSING
-                elif sha256(data) != sha256(props[key]):
+                elif sha256(data) != _declared_sha256(props, key):
                     file_state[name] = CHANGED
                 elif (live_mode := file_mode(sftp, full)) != mode:
                     file_state[name] = WRONG_MODE.format(mode=live_mode or 0, want=mode)
@@ -244,6 +274,7 @@ class CronHost(Resource, module="backups", name="CronHost"):
         install_dir: str,
         schedule: str,
         script: str,
+        runtime_sha256: str,
         env_file: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -259,6 +290,7 @@ class CronHost(Resource, module="backups", name="CronHost"):
                 "install_dir": install_dir,
                 "marker": marker,
                 "script": script,
+                "runtime_sha256": runtime_sha256,
                 "env_file": pulumi.Output.secret(env_file),
                 "crontab_line": crontab_line(schedule, install_dir, marker),
                 "file_state": declared_file_state(),

@@ -12,12 +12,14 @@ from typing import Any
 import click
 
 from scripts.sfops import drift, monitor, patches, preflight, verify
+from scripts.sfops.backup import command as backup
 from scripts.sfops.context import DEFAULT_STACK, STACK_ENV, AppContext, Exit, SfopsError
 from scripts.sfops.output import NORMAL, QUIET, VERBOSE, Output
+from scripts.sfops.restore import command as restore
 
 EPILOG = """Exit codes: 0 all checks passed; 1 a check failed (drift, a failed verify or
-preflight check, an open alert); 2 could not check (bad usage, unreadable config,
-unreachable API)."""
+preflight check, an open alert; a failed backup; a refused or differing restore); 2 could
+not check (bad usage, unreadable config, unreachable API; a backup that could not start)."""
 
 
 class SfopsGroup(click.Group):
@@ -49,7 +51,15 @@ def cli(ctx: click.Context, stack: str, json_mode: bool, verbose: bool, quiet: b
     ctx.obj = AppContext(stack=stack, out=Output(json_mode=json_mode, verbosity=verbosity))
 
 
-for command in (preflight.command, patches.command, verify.command, monitor.command, drift.command):
+for command in (
+    preflight.command,
+    patches.command,
+    verify.command,
+    monitor.command,
+    drift.command,
+    backup.command,
+    restore.command,
+):
     cli.add_command(command)
 
 

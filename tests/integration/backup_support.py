@@ -32,6 +32,9 @@ ACCOUNT = "123456789012"  # moto's default account
 BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:user/it-break-glass"
 DATABASE_URL = "postgresql://backup:db-pass-5e1b9c7d3f@127.0.0.1:54329/postgres"
 RECIPIENT = age_recipient(bytes(range(32)))
+REPO = Path(__file__).resolve().parents[2]
+# The backup host's Python (made by `make setup`): the system's python3 with the backup-host packages.
+HOST_PYTHON = REPO / ".tools" / "backup-host-venv" / "bin" / "python"
 
 
 def free_port() -> int:
@@ -125,8 +128,11 @@ def stack_config(
     bucket: str,
     install_dir: str,
     stripe_api_url: str,
+    database_url: str = DATABASE_URL,
+    recipient: str = RECIPIENT,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """A complete config: the sample site plus backups on the test servers (absolute paths)."""
+    assert HOST_PYTHON.exists(), f"{HOST_PYTHON} is missing: run `make setup` (scripts/setup-backup-host.sh)"
     plain = {
         **PLAIN,
         "netlifyApiUrl": netlify_api_url,
@@ -144,7 +150,8 @@ def stack_config(
         "backupObjectLockDays": "2",
         "backupExpirationDays": "30",
         "backupNoncurrentDays": "5",
-        "backupRecipient": RECIPIENT,
+        "backupRecipient": recipient,
+        "backupHostPython": str(HOST_PYTHON),
         "backupHost": "127.0.0.1",
         "backupHostPort": str(servers.sshd.port),
         "backupHostUser": servers.sshd.user,
@@ -152,4 +159,4 @@ def stack_config(
         "backupSshKeyFile": str(servers.sshd.client_key),
         "backupInstallDir": install_dir,
     }
-    return plain, {**SECRETS, "backupDatabaseUrl": DATABASE_URL}
+    return plain, {**SECRETS, "backupDatabaseUrl": database_url}

@@ -1,0 +1,89 @@
+"""`python -m local_services.postgres_server --port N --data-dir DIR`: the local stack's PostgreSQL.
+
+A real server (Debian's `postgresql` package) on 127.0.0.1, run as an unprivileged user
+(`nobody` when started as root), with its data kept under DIR between runs. On first start
+it is initialised (TCP needs the password in $SOUNDFACTORY_PG_PASSWORD, scram-sha-256; the
+socket in DIR is trust) and gets the generated database `soundfactory`
+(`local_services.sample_database`). The `healthcheck` role may log in without a password and
+can do nothing: the supervisor's readiness probe. The process stays in the foreground and
+stops the server (fast shutdown) on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+
+from local_services.postgres import UNPRIVILEGED_USER, PostgresCluster, server_bin_dir
+from local_services.sample_database import create_sample_database
+
+DATABASE = "soundfactory"
+HEALTH_ROLE = "healthcheck"
+PASSWORD_ENV = "SOUNDFACTORY_PG_PASSWORD"  # noqa: S105 - the name of the variable
+
+
+def health_url(port: int) -> str:
+    return f"postgresql://{HEALTH_ROLE}@127.0.0.1:{port}/{DATABASE}"
+
+
+def _prepare(cluster: PostgresCluster) -> None:
+    if (cluster.data_dir / "PG_VERSION").is_file():
+        return
+    cluster.root.mkdir(parents=True, exist_ok=True)
+    cluster.root.chmod(0o755)
+    if cluster.user is not None:
+        shutil.chown(cluster.root, user=cluster.user)
+    cluster.initdb()
+    hba = cluster.data_dir / "pg_hba.conf"
+    hba.write_text(f"host {DATABASE} {HEALTH_ROLE} 127.0.0.1/32 trust\n" + hba.read_text())
+
+
+def _seed(cluster: PostgresCluster, rows: int) -> None:
+    socket = {"host": str(cluster.root), "port": cluster.port, "user": "postgres"}
+    with psycopg.connect(**socket, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            return
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}_seeding")
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (HEALTH_ROLE,)).fetchone():
+            conn.execute(f"CREATE ROLE {HEALTH_ROLE} LOGIN")
+    # Seeded under another name, renamed when complete: `soundfactory` exists only whole.
+    create_sample_database(socket, f"{DATABASE}_seeding", rows=rows)
+    with psycopg.connect(**socket, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(f"ALTER DATABASE {DATABASE}_seeding RENAME TO {DATABASE}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_services.postgres_server")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--rows", type=int, default=5000, help="tickets in the generated database")
+    args = parser.parse_args(argv)
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        print(f"postgres_server: set ${PASSWORD_ENV} (the postgres role's password for TCP)", file=sys.stderr)
+        return 2
+    user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
+    cluster = PostgresCluster(args.data_dir.resolve(), args.port, server_bin_dir(), user, password)
+    _prepare(cluster)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    cluster.start_server()
+    try:
+        _seed(cluster, args.rows)
+        print(f"postgres: ready on 127.0.0.1:{args.port}, database {DATABASE}", flush=True)
+        stopping.wait()
+    finally:
+        cluster.stop_server()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

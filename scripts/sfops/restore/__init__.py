@@ -1,0 +1,1 @@
+"""`sfops restore`: list backups, check one, decrypt it with the operator's age identity and restore it."""

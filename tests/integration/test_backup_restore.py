@@ -1,0 +1,523 @@
+"""Issue 9 acceptance: `sfops backup` from the installed crontab line and `sfops restore`, for real.
+
+One stack (moto S3/IAM, sshd as the backup host, a password-protected PostgreSQL with the
+generated database) is brought up once for the module. The backup runs as cron would run
+it: the crontab line's command, over SSH, as the unprivileged backup user. Restores run as
+the operator: `sfops restore` with the restore identity's key and the age identity file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pyrage
+import pytest
+
+from local_services.netlify import start_emulator
+from local_services.postgres import PostgresCluster, start_cluster
+from local_services.s3.empty_bucket import empty_bucket
+from local_services.sample_database import create_sample_database
+from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
+from local_services.stack_harness import StackHarness
+from local_services.stripe import start_emulator as start_stripe
+from scripts.sfops.backup.database_url import DatabaseUrl
+from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
+from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
+from tests.integration.backup_support import BackupServers, backup_servers, stack_config
+from tests.integration.test_backups_stack import ProcessSampler
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+SFOPS = REPO / "scripts" / "bin" / "sfops"
+BUCKET = "sf-it-restore"
+DB_PASSWORD = "pg-pass-" + secrets.token_hex(8)
+SOURCE_DB = "sfdata"
+WAIT_S = 60.0
+
+
+def quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class Rig:
+    servers: BackupServers
+    cluster: PostgresCluster
+    install_dir: str
+    identity_file: Path
+    restore_env: dict[str, str]  # what an operator exports for sfops restore
+    env_values: dict[str, str]  # the host's env file, as installed
+    secrets: dict[str, str]
+    work: Path
+
+    @property
+    def server(self) -> DatabaseUrl:
+        return DatabaseUrl.parse(self.cluster.url("postgres"))
+
+    def db(self, name: str) -> DatabaseUrl:
+        return self.server.with_database(name)
+
+    def admin(self) -> Any:
+        return self.servers.s3()
+
+    def cron_command(self) -> str:
+        line = next(
+            row
+            for row in (self.servers.crontab() or "").splitlines()
+            if row.endswith(f"# soundfactory-infra backup {self.install_dir}")
+        )
+        return line.split(None, 5)[5].rsplit(" # ", 1)[0]
+
+    def run_cron_line(self) -> subprocess.CompletedProcess[str]:
+        """The installed crontab line's command, as cron runs it (sh -c from the user's home)."""
+        return self.servers.ssh(f"cd && sh -c {json.dumps(self.cron_command())}")
+
+    def host_log(self) -> str:
+        return self.servers.ssh(f"cat {self.install_dir}/backup.log").stdout
+
+    def restore(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SFOPS), "--stack", "it", *args],
+            env={**os.environ, **self.restore_env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def local_env_file(self, **changes: str) -> Path:
+        """A copy of the host's env file on this side (mode 0600), for runs of `sfops backup` here."""
+        path = self.work / f"backup-{secrets.token_hex(3)}.env"
+        values = {**self.env_values, **changes}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.writelines(f"{k}='{v}'\n" for k, v in values.items())
+        return path
+
+    def manifests(self) -> list[str]:
+        listed = self.admin().list_objects_v2(Bucket=BUCKET, Prefix="db/").get("Contents", [])
+        return sorted(o["Key"] for o in listed if o["Key"].endswith(MANIFEST_SUFFIX))
+
+
+def _env_file(servers: BackupServers, install_dir: str) -> dict[str, str]:
+    result = servers.ssh(f"cat {install_dir}/backup.env")
+    assert result.returncode == 0, result.stderr
+    return {k: v.strip("'") for k, v in (line.split("=", 1) for line in result.stdout.splitlines())}
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    root = tmp_path_factory.mktemp("restore")
+    identity = pyrage.x25519.Identity.generate()
+    identity_file = root / "identity.txt"
+    identity_file.write_text(f"# test identity\n{identity}\n")
+    identity_file.chmod(0o600)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
+        emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
+    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
+    cluster = start_cluster(password=DB_PASSWORD)
+    try:
+        create_sample_database(DatabaseUrl.parse(cluster.url()).conninfo(), SOURCE_DB, rows=3000)
+        with backup_servers() as servers:
+            crontab_before = servers.crontab()
+            install_dir = f"sf-it-{secrets.token_hex(4)}"
+            harness = StackHarness(root / "pulumi")
+            plain, secret = stack_config(
+                servers,
+                emulator.api_url,
+                emulator.site_url,
+                bucket=BUCKET,
+                install_dir=install_dir,
+                stripe_api_url=stripe.api_url,
+                database_url=cluster.url(SOURCE_DB),
+                recipient=str(identity.to_public()),
+            )
+            harness.set_config(plain, secret)
+            harness.stack.up(on_output=quiet)
+            try:
+                outputs = harness.outputs()
+                env_values = _env_file(servers, install_dir)
+                restore_env = {
+                    "AWS_ACCESS_KEY_ID": outputs["backupRestoreAccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": outputs["backupRestoreSecretAccessKey"],
+                    "BACKUP_BUCKET": BUCKET,
+                    "S3_ENDPOINT_URL": servers.s3_url,
+                    "AWS_REGION": "us-east-1",
+                    "SFOPS_DATABASE_URL": cluster.url("postgres"),
+                    "SFOPS_AGE_IDENTITY_FILE": str(identity_file),
+                }
+                yield Rig(
+                    servers,
+                    cluster,
+                    install_dir,
+                    identity_file,
+                    restore_env,
+                    env_values,
+                    {
+                        "database password": DB_PASSWORD,
+                        "uploader secret key": env_values["AWS_SECRET_ACCESS_KEY"],
+                        "restore secret key": outputs["backupRestoreSecretAccessKey"],
+                        "age identity": str(identity),
+                    },
+                    root,
+                )
+            finally:
+                empty_bucket(servers.s3(), BUCKET)
+                harness.stack.destroy(on_output=quiet)
+                assert servers.crontab() == crontab_before, "the crontab is left as it was"
+    finally:
+        cluster.stop()
+        stripe.stop()
+        emulator.stop()
+
+
+def _backup(rig: Rig) -> str:
+    """One backup by the installed crontab line; the new manifest's key."""
+    before = set(rig.manifests())
+    ran = rig.run_cron_line()
+    assert ran.returncode == 0, rig.host_log()[-2000:]
+    (new,) = set(rig.manifests()) - before
+    return new
+
+
+def _exec(url: DatabaseUrl, statement: str) -> None:
+    with connect(url) as conn:
+        conn.execute(statement.encode())
+
+
+# --- the round trip ----------------------------------------------------------------------------
+
+
+def test_installed_cron_command_backs_up_and_verify_proves_the_copy_identical(rig: Rig) -> None:
+    sampler = ProcessSampler()
+    sampler.start()
+    try:
+        manifest_key = _backup(rig)
+    finally:
+        sampler.done.set()
+        sampler.join()
+    manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    stored = rig.admin().head_object(Bucket=BUCKET, Key=manifest["key"])
+    assert stored["ContentLength"] == manifest["size"]
+    assert manifest["database"] == SOURCE_DB
+    assert re.fullmatch(r"\d+\.\d+", manifest["pg_dump_version"])
+    assert manifest["server_version"].split(".")[0] == manifest["pg_dump_version"].split(".")[0]
+    assert manifest["finished_at"] >= manifest["started_at"]
+
+    listed = rig.restore("--json", "restore", "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert manifest["key"] in [b["key"] for b in json.loads(listed.stdout)]
+
+    verified = rig.restore("--json", "restore", "--verify")
+    assert verified.returncode == 0, verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["identical"] is True
+    tables = {row["relation"]: row for row in report["tables"]}
+    assert {"public.artists", "public.events", "public.tickets", "public.audit_log"} <= set(tables)
+    assert all(row["status"] == "same" for row in report["tables"])
+
+    # No secret on a command line while the backup ran, in the host's log or in the manifest.
+    places = {
+        "process command lines": "\n".join(sampler.command_lines),
+        "backup log": rig.host_log(),
+        "manifest": json.dumps(manifest),
+        "restore output": verified.stdout + verified.stderr,
+    }
+    assert any("pg_dump" in line for line in sampler.command_lines), "the sampler saw the backup's pg_dump"
+    for place, text in places.items():
+        for name, value in rig.secrets.items():
+            assert value not in text, f"the {name} appears in the {place}"
+    events = [json.loads(line)["event"] for line in rig.host_log().splitlines()]
+    assert events[-2:] == ["backup.start", "backup.done"]
+
+
+def test_restore_into_a_named_database_and_refuse_a_non_empty_one_without_force(rig: Rig) -> None:
+    _backup(rig)
+    target = f"copy_{secrets.token_hex(3)}"
+    first = rig.restore("restore", "--database", target)
+    assert first.returncode == 0, first.stderr
+    assert fingerprints(rig.db(target)) == fingerprints(rig.db(SOURCE_DB))
+
+    _exec(rig.db(target), "UPDATE tickets SET holder = 'changed by hand' WHERE id = 1")
+    changed = fingerprints(rig.db(target))
+    refused = rig.restore("restore", "--database", target)
+    assert refused.returncode == 1
+    assert f"{target} is not empty" in refused.stderr
+    assert "--force" in refused.stderr
+    assert fingerprints(rig.db(target)) == changed, "a refused restore changes nothing"
+
+    forced = rig.restore("restore", "--database", target, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert fingerprints(rig.db(target)) == fingerprints(rig.db(SOURCE_DB))
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def _forge(rig: Rig, how: str) -> None:
+    """A newer 'backup' that restore would pick as the latest, spoiled in one way."""
+    s3 = rig.admin()
+    latest = rig.manifests()[-1]
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=latest)["Body"].read())
+    body = s3.get_object(Bucket=BUCKET, Key=manifest["key"])["Body"].read()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + 3600)) + f".{secrets.randbelow(10**6):06d}Z"
+    key = f"db/{stamp}.dump.zst.age"
+    started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}+00:00"
+    manifest.update(key=key, started_at=started, finished_at=started)
+    if how == "tampered":
+        middle = len(body) // 2
+        body = body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1 :]
+    elif how == "truncated":
+        body = body[: len(body) - 1000]
+    elif how == "manifest-mismatch":
+        manifest["sha256"] = "0" * 64
+    elif how == "wrong-key":
+        other = pyrage.x25519.Identity.generate().to_public()
+        body = pyrage.encrypt(b"not the database", [other])
+        manifest.update(size=len(body), sha256=hashlib.sha256(body).hexdigest())
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    s3.put_object(Bucket=BUCKET, Key=manifest_key_for(key), Body=json.dumps(manifest).encode())
+
+
+def _drop_forgeries(rig: Rig) -> None:
+    s3 = rig.admin()
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    versions = s3.list_object_versions(Bucket=BUCKET, Prefix="db/")
+    for version in versions.get("Versions", []):
+        if version["Key"] > time.strftime("db/%Y%m%dT%H%M%S", time.gmtime(time.time() + 60)):
+            s3.delete_object(
+                Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
+            )
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("tampered", "does not match the manifest"),
+        ("truncated", "truncated or replaced upload"),
+        ("manifest-mismatch", "does not match the manifest"),
+        ("wrong-key", "cannot decrypt this backup"),
+    ],
+)
+def test_a_spoiled_backup_is_refused_and_the_target_is_unchanged(rig: Rig, how: str, message: str) -> None:
+    if not rig.manifests():
+        _backup(rig)
+    target = f"target_{secrets.token_hex(3)}"
+    ready = rig.restore("restore", "--database", target)
+    assert ready.returncode == 0, ready.stderr
+    _exec(rig.db(target), "CREATE TABLE sentinel (note text); INSERT INTO sentinel VALUES ('before')")
+    before = fingerprints(rig.db(target))
+    _forge(rig, how)
+    try:
+        for args in (("--database", target, "--force"), ("--verify",)):
+            refused = rig.restore("restore", *args)
+            assert refused.returncode == 1, refused.stderr
+            assert message in refused.stderr, refused.stderr
+            assert "is unchanged" in refused.stderr
+        assert fingerprints(rig.db(target)) == before, "nothing was restored from a spoiled backup"
+    finally:
+        _drop_forgeries(rig)
+
+
+# --- one snapshot ----------------------------------------------------------------------------------
+
+
+def _stub_bin(rig: Rig, pg_dump_body: str) -> Path:
+    """A PG_BIN_DIR whose pg_dump wraps the real one; psql is the real one."""
+    real = Path(shutil.which("pg_dump") or "/usr/bin/pg_dump")
+    directory = rig.work / f"bin-{secrets.token_hex(3)}"
+    directory.mkdir()
+    script = directory / "pg_dump"
+    script.write_text(
+        f'#!/bin/sh\nREAL={real}\nif [ "$1" = --version ]; then exec "$REAL" --version; fi\n{pg_dump_body}'
+    )
+    script.chmod(0o755)
+    (directory / "psql").symlink_to(shutil.which("psql") or "/usr/bin/psql")
+    return directory
+
+
+def _wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _start_local_backup(env_file: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(SFOPS), "backup", str(env_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_writes_during_the_backup_do_not_reach_the_restored_copy(rig: Rig) -> None:
+    paused, go = rig.work / "dump-paused", rig.work / "dump-go"
+    # The stub lets pg_dump start (its snapshot is taken), passes 64 KiB, then holds the rest:
+    # pg_dump is still running, blocked on a full pipe, while the test writes.
+    stub = _stub_bin(
+        rig,
+        f'"$REAL" "$@" | {{ head -c 65536; touch {paused}; while [ ! -e {go} ]; do sleep 0.05; done; cat; }}\n',
+    )
+    source = rig.db(SOURCE_DB)
+    at_start: Fingerprints = fingerprints(source)
+    before = set(rig.manifests())
+    backup = _start_local_backup(rig.local_env_file(PG_BIN_DIR=str(stub)))
+    try:
+        _wait_for(paused.exists, "the dump to start")
+        with connect(source) as conn:
+            dumping = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = %s",
+                (SOURCE_DB,),
+            ).fetchone()
+            assert dumping == (1,), "pg_dump is still running while the writes commit"
+        with connect(source) as conn, conn.transaction():
+            conn.execute("INSERT INTO events (artist_id, title, starts_at, price) VALUES (1, 'late', now(), 1)")
+            conn.execute("INSERT INTO tickets (event_id, holder) SELECT max(id), 'late' FROM events")
+            conn.execute("UPDATE artists SET bio = 'rewritten' WHERE id = 1")
+            conn.execute("DELETE FROM audit_log WHERE actor = 'user-1'")
+        go.touch()
+        _, err = backup.communicate(timeout=WAIT_S)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(backup.pid, signal.SIGKILL)
+    assert backup.returncode == 0, err
+    (new,) = set(rig.manifests()) - before
+    assert fingerprints(source) != at_start, "the writes were committed"
+
+    target = f"snap_{secrets.token_hex(3)}"
+    key = new.removesuffix(MANIFEST_SUFFIX).rsplit("/", 1)[-1] + ".dump.zst.age"
+    restored = rig.restore("restore", "--database", target, "--backup", key)
+    assert restored.returncode == 0, restored.stderr
+    assert fingerprints(rig.db(target)) == at_start, "the copy is the database as it was when the dump began"
+
+
+# --- killed backups --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_backup_is_never_picked_as_the_latest(rig: Rig, signum: int) -> None:
+    if not rig.manifests():
+        _backup(rig)
+    latest_before = rig.manifests()[-1]
+    # pg_dump's output stays open (the stub sleeps): the backup is mid-upload when it is killed.
+    stub = _stub_bin(rig, '"$REAL" "$@"\nexec sleep 600\n')
+    admin = rig.admin()
+    uploads_before = {u["UploadId"] for u in admin.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])}
+    backup = _start_local_backup(rig.local_env_file(PG_BIN_DIR=str(stub)))
+
+    def started() -> set[str]:
+        uploads = admin.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        return {u["UploadId"] for u in uploads} - uploads_before
+
+    try:
+        _wait_for(started, "the multipart upload to start")
+        (upload_id,) = started()
+        if signum == signal.SIGKILL:
+            os.killpg(backup.pid, signal.SIGKILL)
+        else:
+            backup.send_signal(signal.SIGTERM)
+        _, err = backup.communicate(timeout=WAIT_S)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(backup.pid, signal.SIGKILL)
+    assert backup.returncode != 0
+    assert rig.manifests()[-1] == latest_before, "no manifest for the killed backup"
+    listed = rig.restore("--json", "restore", "--list")
+    assert json.loads(listed.stdout)[-1]["key"] == latest_before.replace(MANIFEST_SUFFIX, ".dump.zst.age")
+    if signum == signal.SIGTERM:
+        assert backup.returncode == 1
+        assert upload_id not in started(), "the multipart upload was aborted"
+        assert "backup.upload_aborted" in err
+    else:
+        # SIGKILL leaves the parts: the bucket's lifecycle aborts them after a day.
+        rule = admin.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"][0]
+        assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+        admin.abort_multipart_upload(
+            Bucket=BUCKET,
+            Key=next(
+                u["Key"] for u in admin.list_multipart_uploads(Bucket=BUCKET)["Uploads"] if u["UploadId"] == upload_id
+            ),
+            UploadId=upload_id,
+        )
+
+
+# --- refusals at the start, pings --------------------------------------------------------------------
+
+
+def test_a_pg_dump_older_than_the_server_is_refused(rig: Rig) -> None:
+    stub = _stub_bin(rig, "")
+    (stub / "pg_dump").write_text('#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n')
+    before = rig.manifests()
+    ran = subprocess.run(
+        [str(SFOPS), "backup", str(rig.local_env_file(PG_BIN_DIR=str(stub)))],
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+        check=False,
+    )
+    assert ran.returncode == 2
+    event = json.loads(ran.stderr.splitlines()[-1])
+    assert event["event"] == "backup.cannot_start"
+    assert "pg_dump 9.6 is older than the server's major version" in event["error"]
+    assert rig.manifests() == before
+
+
+class _Pings(BaseHTTPRequestHandler):
+    seen: list[str]
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).seen.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        return None
+
+
+def test_healthcheck_pings_start_and_success_or_failure(rig: Rig) -> None:
+    _Pings.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = secrets.token_hex(8)
+    url = f"http://127.0.0.1:{server.server_address[1]}/ping/{token}"
+    try:
+        good = rig.local_env_file(BACKUP_HEALTHCHECK_URL=url)
+        ok = subprocess.run([str(SFOPS), "backup", str(good)], capture_output=True, text=True, timeout=120, check=False)
+        assert ok.returncode == 0, ok.stderr
+        assert _Pings.seen == [f"/ping/{token}/start", f"/ping/{token}"]
+        _Pings.seen.clear()
+        bad = rig.local_env_file(BACKUP_HEALTHCHECK_URL=url, BACKUP_BUCKET="sf-it-no-such-bucket")
+        failed = subprocess.run(
+            [str(SFOPS), "backup", str(bad)], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert failed.returncode == 1
+        assert _Pings.seen == [f"/ping/{token}/start", f"/ping/{token}/fail"]
+        assert token not in ok.stderr + failed.stderr, "the ping URL (a secret) is not logged"
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-x"]))
