@@ -79,6 +79,10 @@ def test_a_new_api_version_rotates_the_secret_without_losing_an_event(
     up(stack)
     [old] = stripe_api.endpoints()
     deploys_before = len(emulator.deploys())
+    stack.set_config({"stripeWebhookApiVersion": NEXT_VERSION})
+    preview = stack.cli("preview", "--diff").stdout
+    assert "signing_secret_issued_for" in preview  # the review sees that the secret rotates
+    assert "whsec_" not in preview
 
     sent: list[str] = []
     stop = threading.Event()
