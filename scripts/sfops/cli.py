@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from scripts.sfops import drift, monitor, patches, preflight, verify
+from scripts.sfops import drift, drill, monitor, patches, preflight, verify
 from scripts.sfops.context import DEFAULT_STACK, STACK_ENV, AppContext, Exit, SfopsError
 from scripts.sfops.output import NORMAL, QUIET, VERBOSE, Output
 
@@ -49,7 +49,7 @@ def cli(ctx: click.Context, stack: str, json_mode: bool, verbose: bool, quiet: b
     ctx.obj = AppContext(stack=stack, out=Output(json_mode=json_mode, verbosity=verbosity))
 
 
-for command in (preflight.command, patches.command, verify.command, monitor.command, drift.command):
+for command in (preflight.command, patches.command, verify.command, monitor.command, drift.command, drill.command):
     cli.add_command(command)
 
 
