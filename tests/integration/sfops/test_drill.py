@@ -52,7 +52,7 @@ def run_drill(harness: StackHarness, out_dir: Path, *extra: str) -> subprocess.C
             "drill",
             f"--out-dir={out_dir}",
             "--interval=100",
-        ],  # fmt: skip
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,
