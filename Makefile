@@ -59,6 +59,10 @@ services-down:
 demo: services-up
 	$(ENV) scripts/demo.sh
 
+# Rehearse playbook 9 on the local stack (breaks the local site on purpose, then repairs it).
+drill: demo
+	$(ENV) sfops --stack local drill
+
 demo-down:
 	@if [ -x .venv/bin/python ]; then $(ENV) scripts/demo.sh --down; fi
 	$(MAKE) --no-print-directory services-down
