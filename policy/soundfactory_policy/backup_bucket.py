@@ -6,8 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
-
+from soundfactory_policy.policy_kit import mandatory_policy
 from soundfactory_policy.resources import BUCKET, PRODUCTION_STACK, is_loopback_http, known, stack_of
 
 PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -89,17 +88,10 @@ def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
     return problems
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != BUCKET:
-        return
-    for problem in bucket_problems(args.props, stack_of(args.urn)):
-        report_violation(f"backup bucket {args.name}: {problem}", None)
-
-
-backup_bucket_hardened = ResourceValidationPolicy(
-    name="backup-bucket-hardened",
-    description="The backup bucket keeps versioning, default encryption, all four Block Public Access settings, "
+backup_bucket_hardened = mandatory_policy(
+    "backup-bucket-hardened",
+    "The backup bucket keeps versioning, default encryption, all four Block Public Access settings, "
     "a policy denying non-TLS requests and deletion by all but break-glass, and a full lifecycle.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_validate,
+    frozenset({BUCKET}),
+    lambda args: [f"backup bucket {args.name}: {p}" for p in bucket_problems(args.props, stack_of(args.urn))],
 )

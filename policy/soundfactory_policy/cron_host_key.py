@@ -8,8 +8,7 @@ import re
 import struct
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
-
+from soundfactory_policy.policy_kit import mandatory_policy
 from soundfactory_policy.resources import CRON_HOST, known
 
 KEY_LINE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,2})$")
@@ -40,16 +39,9 @@ def host_key_problems(host_keys: Any) -> list[str]:
     return [problem for problem in (key_problem(line) for line in keys) if problem]
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CRON_HOST:
-        return
-    for problem in host_key_problems(args.props.get("host_keys")):
-        report_violation(f"cron host {args.name}: {problem}", None)
-
-
-cron_host_pins_host_key = ResourceValidationPolicy(
-    name="cron-host-pins-host-key",
-    description="The backup cron host connects only to a pinned, well-formed SSH host key.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_validate,
+cron_host_pins_host_key = mandatory_policy(
+    "cron-host-pins-host-key",
+    "The backup cron host connects only to a pinned, well-formed SSH host key.",
+    frozenset({CRON_HOST}),
+    lambda args: [f"cron host {args.name}: {p}" for p in host_key_problems(args.props.get("host_keys"))],
 )

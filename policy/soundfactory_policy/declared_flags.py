@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
+from soundfactory_policy.policy_kit import mandatory_policy
 from soundfactory_policy.resources import ENV_VAR, context_values
 
 FLAG_VALUES = frozenset({"true", "false"})
@@ -38,22 +39,18 @@ def flag_problem(key: str, values: dict[str, Any], schema: dict[str, Any]) -> st
     return None
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ENV_VAR:
-        return
+def _problems(args: ResourceValidationArgs) -> list[str]:
     try:
         schema = declared_config(Path.cwd())
     except (OSError, yaml.YAMLError) as exc:
-        report_violation(f"cannot read the project's Pulumi.yaml to check flags: {exc}", None)
-        return
+        return [f"cannot read the project's Pulumi.yaml to check flags: {exc}"]
     problem = flag_problem(str(args.props.get("key", args.name)), context_values(args.props), schema)
-    if problem:
-        report_violation(problem, None)
+    return [problem] if problem else []
 
 
-every_flag_declared = ResourceValidationPolicy(
-    name="every-flag-declared",
-    description="Every feature flag set on Netlify is declared in Pulumi.yaml with a default and a description.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_validate,
+every_flag_declared = mandatory_policy(
+    "every-flag-declared",
+    "Every feature flag set on Netlify is declared in Pulumi.yaml with a default and a description.",
+    frozenset({ENV_VAR}),
+    _problems,
 )

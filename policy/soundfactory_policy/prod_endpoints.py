@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
+from soundfactory_policy.policy_kit import mandatory_policy
 from soundfactory_policy.resources import (
     BUCKET,
     ENV_VAR,
@@ -49,16 +50,15 @@ def production_problems(resource_type: str, props: Mapping[str, Any]) -> list[st
     return problems
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _problems(args: ResourceValidationArgs) -> list[str]:
     if stack_of(args.urn) != PRODUCTION_STACK:
-        return
-    for problem in production_problems(args.resource_type, args.props):
-        report_violation(f"{args.name}: {problem}", None)
+        return []
+    return [f"{args.name}: {problem}" for problem in production_problems(args.resource_type, args.props)]
 
 
-prod_https_and_live_keys = ResourceValidationPolicy(
-    name="prod-https-and-live-keys",
-    description="The prod stack uses https webhook URLs and API bases, and live Stripe keys.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_validate,
+prod_https_and_live_keys = mandatory_policy(
+    "prod-https-and-live-keys",
+    "The prod stack uses https webhook URLs and API bases, and live Stripe keys.",
+    frozenset({STRIPE_WEBHOOK_ENDPOINT, ENV_VAR, BUCKET}),
+    _problems,
 )

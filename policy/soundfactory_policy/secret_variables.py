@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
+from soundfactory_policy.policy_kit import mandatory_policy
 from soundfactory_policy.resources import ENV_VAR, context_values
 
 # The variables the site's functions read that are credentials (Netlify's own docs: secret
@@ -44,17 +45,14 @@ def variable_problems(key: str, is_secret: bool, values: dict[str, object]) -> l
     return problems
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ENV_VAR:
-        return
+def _problems(args: ResourceValidationArgs) -> list[str]:
     key = str(args.props.get("key", args.name))
-    for problem in variable_problems(key, args.props.get("is_secret") is True, context_values(args.props)):
-        report_violation(problem, None)
+    return variable_problems(key, args.props.get("is_secret") is True, context_values(args.props))
 
 
-secret_values_are_secret_variables = ResourceValidationPolicy(
-    name="secret-values-are-secret-variables",
-    description="Credentials reach Netlify only as secret variables, never with a readable 'dev' value.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_validate,
+secret_values_are_secret_variables = mandatory_policy(
+    "secret-values-are-secret-variables",
+    "Credentials reach Netlify only as secret variables, never with a readable 'dev' value.",
+    frozenset({ENV_VAR}),
+    _problems,
 )

@@ -8,6 +8,7 @@ inputs have the same shape; the provider does nothing, since only `pulumi previe
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -22,24 +23,20 @@ class NothingProvider(ResourceProvider):
         return CreateResult("fixture", props)
 
 
-class Bucket(Resource, module="backups", name="Bucket"):
-    def __init__(self, name: str, props: dict[str, Any]) -> None:
-        super().__init__(NothingProvider(), name, props)
+def real_type(module: str, type_name: str) -> Callable[[str, dict[str, Any]], Resource]:
+    """A resource class typed `pulumi-python:dynamic/<module>:<type_name>`, like the program's."""
+
+    class Fixture(Resource, module=module, name=type_name):
+        def __init__(self, name: str, props: dict[str, Any]) -> None:
+            super().__init__(NothingProvider(), name, props)
+
+    return Fixture
 
 
-class CronHost(Resource, module="backups", name="CronHost"):
-    def __init__(self, name: str, props: dict[str, Any]) -> None:
-        super().__init__(NothingProvider(), name, props)
-
-
-class EnvVar(Resource, module="netlify", name="EnvVar"):
-    def __init__(self, name: str, props: dict[str, Any]) -> None:
-        super().__init__(NothingProvider(), name, props)
-
-
-class WebhookEndpoint(Resource, module="stripe", name="WebhookEndpoint"):
-    def __init__(self, name: str, props: dict[str, Any]) -> None:
-        super().__init__(NothingProvider(), name, props)
+Bucket = real_type("backups", "Bucket")
+CronHost = real_type("backups", "CronHost")
+EnvVar = real_type("netlify", "EnvVar")
+WebhookEndpoint = real_type("stripe", "WebhookEndpoint")
 
 
 def env_var(key: str, values: dict[str, str], *, secret: bool, api_url: str = "http://127.0.0.1:9/api/v1") -> None:
