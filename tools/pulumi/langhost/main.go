@@ -83,6 +83,9 @@ func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.About
 }
 
 // Dependencies are installed by the project's own set-up (uv sync), not by the engine.
+// That covers the policy pack too: its PulumiPolicy.yaml points `virtualenv` at the
+// project's .venv, which holds pulumi-policy. The CLI calls this for a pack only when it
+// installs a published one (`pulumi policy enable`/`publish`); `--policy-pack DIR` does not.
 func (h *host) InstallDependencies(
 	_ *pulumirpc.InstallDependenciesRequest,
 	_ grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
