@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Run a command with the tools, venv and local backend from .envrc.
 ENV := source ./.envrc &&
 
-.PHONY: help setup setup-python setup-pulumi setup-go-tools setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
+.PHONY: lint-workflows drill help setup setup-python setup-pulumi setup-go-tools setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
 
 help:
 	@echo "make demo       set up, start local services, pulumi up the 'local' stack, print its outputs"
@@ -60,6 +60,10 @@ services-down:
 demo: services-up
 	$(ENV) scripts/demo.sh
 
+# Rehearse playbook 9 on the local stack (breaks the local site on purpose, then repairs it).
+drill: demo
+	$(ENV) sfops --stack local drill
+
 demo-down:
 	@if [ -x .venv/bin/python ]; then $(ENV) scripts/demo.sh --down; fi
 	$(MAKE) --no-print-directory services-down
@@ -67,6 +71,10 @@ demo-down:
 lint: setup-python
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+# The users' GitHub workflows (.github/workflows): actionlint, built by setup-go-tools.
+lint-workflows: setup-go-tools
+	$(ENV) actionlint .github/workflows/*.yml
 
 typecheck: setup-python
 	.venv/bin/mypy
@@ -77,7 +85,7 @@ test-fast: setup
 test-integration: setup setup-system
 	$(ENV) pytest -m integration
 
-test: setup setup-system lint typecheck
+test: setup setup-system lint lint-workflows typecheck
 	$(ENV) pytest
 
 bench: setup

@@ -7,8 +7,10 @@
 # - Otherwise the pinned release is built from the Go module proxy through the
 #   wrapper module in tools/pulumi (go.mod/go.sum are the lock).
 # - A second run with the same pin is a cache hit and takes well under a second.
-# - Each build is ~200 MB: finished builds other than this one and the one used before
-#   it (by mtime) are removed, so a pin change can still be switched back cheaply.
+# - Each build is ~200 MB: finished builds unused for a day, other than this one and the
+#   one used before it (by mtime), are removed, so a pin change can still be switched back
+#   cheaply, and a checkout on another branch (another language host, so another build)
+#   that set up today keeps its build while its tests run.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,7 +39,7 @@ install_launchers() {
   done
 }
 
-# Marks $dest as the build in use, then removes every other finished build but the most
+# Marks $dest as the build in use, then removes every other finished build unused for a day but the most
 # recently used one. Unfinished directories are left alone: another checkout may be
 # building into one right now.
 prune_old_toolchains() {
@@ -48,7 +50,7 @@ prune_old_toolchains() {
     if [ "$kept" -eq 0 ]; then kept=1; continue; fi
     say "removing old toolchain build $dir"
     rm -rf -- "$dir"
-  done < <(find "$(sf_cache_root)" -mindepth 1 -maxdepth 1 -type d -name 'pulumi-*' \
+  done < <(find "$(sf_cache_root)" -mindepth 1 -maxdepth 1 -type d -name 'pulumi-*' -mmin +1440 \
              -exec test -f '{}/.complete' ';' -printf '%T@ %p\n' 2>/dev/null | sort -rn | cut -d' ' -f2-)
 }
 

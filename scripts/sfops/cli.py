@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from scripts.sfops import drift, monitor, patches, preflight, verify
+from scripts.sfops import drift, drill, monitor, patches, preflight, verify
 from scripts.sfops.backup import command as backup
 from scripts.sfops.context import DEFAULT_STACK, STACK_ENV, AppContext, Exit, SfopsError
 from scripts.sfops.output import NORMAL, QUIET, VERBOSE, Output
@@ -59,6 +59,7 @@ for command in (
     drift.command,
     backup.command,
     restore.command,
+    drill.command,
 ):
     cli.add_command(command)
 

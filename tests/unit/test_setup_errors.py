@@ -138,3 +138,23 @@ def test_old_toolchain_builds_are_pruned_keeping_the_current_and_the_previous(tm
         [current.name, finished["previous"].name, building.name, "uv-0.13.9"]
     )
     assert f"removing old toolchain build {finished['oldest']}" in result.stderr
+
+
+def test_a_toolchain_another_checkout_set_up_today_is_kept(tmp_path: Path) -> None:
+    """Branches with another language host have another build; one used today may be under a test run."""
+    cache = tmp_path / "cache"
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tmp_path), "SOUNDFACTORY_CACHE": str(cache)}
+    locate = f"source {REPO}/scripts/lib/toolpaths.sh && sf_tools_dir"
+    current = Path(run(["bash", "-c", locate], env).stdout.strip())
+    old = [cache / f"pulumi-3.200.0-old{index}" for index in range(3)]
+    other_branch = cache / "pulumi-3.200.0-other-branch"
+    for index, directory in enumerate([current, *old, other_branch]):
+        (directory / "bin").mkdir(parents=True)
+        (directory / ".complete").touch()
+        if directory != other_branch:
+            os.utime(directory, (1_700_000_000 + index, 1_700_000_000 + index))
+
+    result = run(["bash", str(SETUP)], env)
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in cache.iterdir()) == sorted([current.name, old[-1].name, other_branch.name])

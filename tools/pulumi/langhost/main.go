@@ -3,9 +3,10 @@
 // The upstream host lives in a nested Go module that the module proxy reachable
 // from these machines does not serve, so we build a small host of our own against
 // the served sdk/v3 protocol definitions. It implements what `pulumi preview`,
-// `up`, `refresh` and `destroy` need: plugin info, (empty) required plugins, and
+// `up`, `refresh` and `destroy` need: plugin info, (empty) required plugins,
 // Run, which executes the program through the SDK's pulumi-language-python-exec
-// launcher with the interpreter of the project's virtualenv.
+// launcher with the interpreter of the project's virtualenv, and RunPlugin, which
+// runs a Python policy pack (`--policy-pack`) as the engine's analyzer plugin.
 package main
 
 import (
@@ -13,11 +14,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -80,6 +83,9 @@ func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.About
 }
 
 // Dependencies are installed by the project's own set-up (uv sync), not by the engine.
+// That covers the policy pack too: its PulumiPolicy.yaml points `virtualenv` at the
+// project's .venv, which holds pulumi-policy. The CLI calls this for a pack only when it
+// installs a published one (`pulumi policy enable`/`publish`); `--policy-pack DIR` does not.
 func (h *host) InstallDependencies(
 	_ *pulumirpc.InstallDependenciesRequest,
 	_ grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
@@ -147,6 +153,100 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program: %v", err)}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin runs a plugin written in Python. The engine uses it for Python policy packs
+// (kind "analyzer"): `python -u -m pulumi.policy <args...> <pack dir>`, where the args end
+// with the engine's address and `pulumi.policy` (in the pulumi SDK) loads the pack's
+// __main__.py, whose PolicyPack serves the Analyzer protocol and prints its port. The
+// plugin's output travels back on the response stream as it comes (the engine reads the
+// port from the first stdout line), and the exit code is the stream's last message.
+func (h *host) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	info := req.GetInfo()
+	if info == nil {
+		return status.Error(codes.InvalidArgument, "run plugin request carries no program info")
+	}
+	if kind := req.GetKind(); kind != "" && kind != "analyzer" {
+		// Python resource providers and tools are not plugins this project ships.
+		return status.Errorf(codes.Unimplemented, "running a %s plugin written in Python is not supported", kind)
+	}
+	// The pack's own runtime options (PulumiPolicy.yaml `virtualenv`) choose the
+	// interpreter, relative to the pack's folder: ours points at the project's .venv,
+	// which holds pulumi-policy (one lock, installed by `make setup`).
+	python, err := interpreter(info)
+	if err != nil {
+		return status.Error(codes.FailedPrecondition, err.Error())
+	}
+	args := []string{"-u", "-m", "pulumi.policy"}
+	args = append(args, req.GetArgs()...)
+	args = append(args, filepath.Join(info.GetProgramDirectory(), info.GetEntryPoint()))
+
+	// Ends with the stream: the engine cancels it when it closes the plugin.
+	cmd := exec.CommandContext(server.Context(), python, args...)
+	cmd.Dir = req.GetPwd()
+	// The engine sends the whole environment the plugin should see (its own plus
+	// additions), so it replaces ours rather than extending it.
+	if env := req.GetEnv(); len(env) > 0 {
+		cmd.Env = env
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return status.Errorf(codes.Internal, "starting %s: %v", python, err)
+	}
+
+	// A gRPC stream must not be written from two goroutines at once.
+	var sendMu sync.Mutex
+	send := func(msg *pulumirpc.RunPluginResponse) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return server.Send(msg)
+	}
+	var copying sync.WaitGroup
+	forward := func(r io.Reader, wrap func([]byte) *pulumirpc.RunPluginResponse) {
+		defer copying.Done()
+		buf := make([]byte, 32*1024)
+		for {
+			n, readErr := r.Read(buf)
+			if n > 0 {
+				chunk := append([]byte(nil), buf[:n]...)
+				if send(wrap(chunk)) != nil {
+					// The engine went away; keep draining so the plugin never blocks on a full pipe.
+					_, _ = io.Copy(io.Discard, r)
+					return
+				}
+			}
+			if readErr != nil {
+				return
+			}
+		}
+	}
+	copying.Add(2)
+	go forward(stdout, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+	})
+	go forward(stderr, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
+	})
+	// Both pipes must be drained before Wait closes them, or the tail of the output is lost.
+	copying.Wait()
+	code := int32(0)
+	if err := cmd.Wait(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return status.Errorf(codes.Internal, "waiting for the policy pack: %v", err)
+		}
+		code = int32(exitErr.ExitCode())
+	}
+	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: code}})
 }
 
 // interpreter picks the Python of the project's virtualenv: the `virtualenv`

@@ -1,0 +1,1 @@
+"""Sound Factory's policies, one module each; `pack.py` assembles them."""
