@@ -103,9 +103,16 @@ def local_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sta
                 key.split(":", 1)[1]: str(value) for key, value in committed.items() if not isinstance(value, dict)
             }
             plain, secrets = stack_config(
-                servers, netlify.api_url, netlify.site_url, bucket="policy-local", install_dir="policy-it"
+                servers,
+                netlify.api_url,
+                netlify.site_url,
+                bucket="policy-local",
+                install_dir="policy-it",
+                stripe_api_url="http://127.0.0.1:9",  # a preview only: nothing needs to answer
             )
-            # Where the test's servers live replaces the fixed ports; every other setting is the local stack's.
+            # Where the test's servers live replaces the fixed ports; every other setting is the local stack's
+            # (the age recipient comes from the test's config, not from the demo's key file).
+            local_plain.pop("backupRecipientFile", None)
             harness.set_config(
                 {**local_plain, **plain, "backupObjectLockMode": "", "backupObjectLockDays": "0"}, secrets
             )
@@ -118,5 +125,5 @@ def test_pack_passes_on_the_local_stack(local_stack: StackHarness) -> None:
     code, output = preview_with_policies(local_stack)
     assert code == 0, output
     assert "✅ soundfactory" in output, output
-    for resource_type in ("netlify:EnvVar", "backups:Bucket", "backups:CronHost"):
+    for resource_type in ("netlify:EnvVar", "backups:Bucket", "backups:CronHost", "stripe:WebhookEndpoint"):
         assert f"pulumi-python:dynamic/{resource_type}" in output, output
