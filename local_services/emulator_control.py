@@ -1,4 +1,5 @@
-"""What a test does to the Netlify emulator: hand edits through its API, faults, logs."""
+"""What a test does to an emulator: the kit's control calls (request log, faults, config,
+reset) shared by every vendor, and the Netlify emulator's own (hand edits through its API)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,56 @@ if TYPE_CHECKING:
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class EmulatorControl:
+class KitControl:
+    """The /_emulator namespace every emulator on the kit serves, at `base` (scheme://host:port)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._control = httpx.Client(base_url=base, timeout=10)
+
+    def requests(self) -> list[dict[str, Any]]:
+        response = self._control.get("/_emulator/requests")
+        response.raise_for_status()
+        log: list[dict[str, Any]] = response.json()
+        return log
+
+    def mutating_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests() if r["method"] in MUTATING]
+
+    def clear_requests(self) -> None:
+        self._control.delete("/_emulator/requests").raise_for_status()
+
+    def inject_faults(self, rate: float, kinds: list[str], seed: int = 7, methods: tuple[str, ...] = ()) -> None:
+        body = {
+            "rate": rate,
+            "kinds": kinds,
+            "seed": seed,
+            "retry_after_s": 1,
+            "latency_ms": 50,
+            "methods": list(methods),
+        }
+        self._control.put("/_emulator/faults", json=body).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self._control.delete("/_emulator/faults").raise_for_status()
+
+    def configure(self, **settings: Any) -> None:
+        """The vendor's settings (Netlify: build_seconds, ...; Stripe: delivery retries) and `validation`."""
+        self._control.put("/_emulator/config", json=settings).raise_for_status()
+
+    def reset(self) -> None:
+        """Back to the freshly started state: no data of tests, no faults, empty log."""
+        self._control.post("/_emulator/reset").raise_for_status()
+
+
+class EmulatorControl(KitControl):
     def __init__(self, api_url: str, site_url: str, site_id: str, account_id: str, token: str) -> None:
+        super().__init__(api_url.removesuffix("/api/v1"))
         self.api_url = api_url
         self.site_url = site_url
         self.site_id = site_id
         self.account_id = account_id
-        self.base = api_url.removesuffix("/api/v1")
         self._api = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        self._control = httpx.Client(base_url=self.base, timeout=10)
 
     @classmethod
     def attach(cls, emulator: RunningEmulator, token: str) -> EmulatorControl:
@@ -98,29 +140,6 @@ class EmulatorControl:
         snapshot: dict[str, Any] = response.json()
         return snapshot
 
-    def requests(self) -> list[dict[str, Any]]:
-        response = self._control.get("/_emulator/requests")
-        response.raise_for_status()
-        log: list[dict[str, Any]] = response.json()
-        return log
-
-    def mutating_requests(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests() if r["method"] in MUTATING]
-
-    def clear_requests(self) -> None:
-        self._control.delete("/_emulator/requests").raise_for_status()
-
-    def inject_faults(self, rate: float, kinds: list[str], seed: int = 7) -> None:
-        body = {"rate": rate, "kinds": kinds, "seed": seed, "retry_after_s": 1, "latency_ms": 50}
-        self._control.put("/_emulator/faults", json=body).raise_for_status()
-
-    def clear_faults(self) -> None:
-        self._control.delete("/_emulator/faults").raise_for_status()
-
-    def configure(self, **settings: Any) -> None:
-        """Build settings (build_seconds, fail_next_builds, fail_message) and `validation`."""
-        self._control.put("/_emulator/config", json=settings).raise_for_status()
-
     def add_site(
         self, site_id: str, account_slug: str, name: str, *, url: str | None = None, custom_domain: str | None = None
     ) -> dict[str, Any]:
@@ -142,10 +161,6 @@ class EmulatorControl:
         response.raise_for_status()
         events: dict[str, dict[str, Any]] = response.json()
         return events
-
-    def reset(self) -> None:
-        """Back to the freshly seeded state: one site, no variables, no faults, empty log."""
-        self._control.post("/_emulator/reset").raise_for_status()
 
     def site_get(self, path: str) -> httpx.Response:
         return httpx.get(f"{self.site_url}{path}", timeout=10)

@@ -6,19 +6,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
 import stripe
 
+from local_services.emulator_control import KitControl
 from local_services.stripe import RunningStripe
 
-MUTATING = ("POST", "DELETE")
 
-
-class StripeControl:
+class StripeControl(KitControl):
     def __init__(self, api_url: str, key: str) -> None:
+        super().__init__(api_url)
         self.api_url = api_url
         self.key = key
-        self._control = httpx.Client(base_url=api_url, timeout=10)
 
     @classmethod
     def attach(cls, emulator: RunningStripe, key: str) -> StripeControl:
@@ -73,36 +71,3 @@ class StripeControl:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"Stripe deliveries still pending after {timeout_s:.0f}s")
-
-    def configure(self, **settings: Any) -> None:
-        """Delivery retries: first_retry_s, max_retry_s, max_attempts."""
-        self._control.put("/_emulator/config", json=settings).raise_for_status()
-
-    def requests(self) -> list[dict[str, Any]]:
-        response = self._control.get("/_emulator/requests")
-        response.raise_for_status()
-        log: list[dict[str, Any]] = response.json()
-        return log
-
-    def mutating_requests(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests() if r["method"] in MUTATING]
-
-    def clear_requests(self) -> None:
-        self._control.delete("/_emulator/requests").raise_for_status()
-
-    def inject_faults(self, rate: float, kinds: list[str], seed: int = 7, methods: tuple[str, ...] = ()) -> None:
-        body: dict[str, Any] = {
-            "rate": rate,
-            "kinds": kinds,
-            "seed": seed,
-            "retry_after_s": 1,
-            "latency_ms": 50,
-            "methods": list(methods),
-        }
-        self._control.put("/_emulator/faults", json=body).raise_for_status()
-
-    def clear_faults(self) -> None:
-        self._control.delete("/_emulator/faults").raise_for_status()
-
-    def reset(self) -> None:
-        self._control.post("/_emulator/reset").raise_for_status()
