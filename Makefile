@@ -82,11 +82,17 @@ typecheck: setup-python
 test-fast: setup
 	$(ENV) pytest -m "not integration"
 
+# Two workers (the machines have two cores): most integration time is the engine's own
+# processes, so two stacks side by side finish sooner. Modules that share the backup host's
+# user (one crontab) are one xdist group and so one worker. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 test-integration: setup setup-system
-	$(ENV) pytest -m integration
+	$(ENV) pytest $(PYTEST_PARALLEL) -m integration
 
 test: setup setup-system lint lint-workflows typecheck
-	$(ENV) pytest
+	$(ENV) pytest $(PYTEST_PARALLEL)
 
 bench: setup
 	$(ENV) python -m bench

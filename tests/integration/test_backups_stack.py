@@ -33,7 +33,8 @@ from tests.integration.backup_support import (
     stack_config,
 )
 
-pytestmark = pytest.mark.integration
+# The backup host's user (and its one crontab) is shared: these modules run in one xdist worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("backup-host")]
 
 BUCKET = "sf-it-backups"
 SOMEONE_ELSES_LINE = "17 4 * * * echo someone-elses-job # not managed by us\n"
