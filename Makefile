@@ -83,16 +83,19 @@ test-fast: setup
 	$(ENV) pytest -m "not integration"
 
 # Two workers (the machines have two cores): most integration time is the engine's own
-# processes, so two stacks side by side finish sooner. Modules that share the backup host's
-# user (one crontab) are one xdist group and so one worker. TEST_WORKERS=0 runs serially.
+# processes, so two stacks side by side finish sooner. Whole files go to one worker (their
+# module fixtures are set up once). Modules that share the backup host's user and its one
+# crontab (marker backup_host) run afterwards, one at a time. TEST_WORKERS=0: all serial.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 test-integration: setup setup-system
-	$(ENV) pytest $(PYTEST_PARALLEL) -m integration
+	$(ENV) pytest $(PYTEST_PARALLEL) -m "integration and not backup_host"
+	$(ENV) pytest -m backup_host
 
 test: setup setup-system lint lint-workflows typecheck
-	$(ENV) pytest $(PYTEST_PARALLEL)
+	$(ENV) pytest $(PYTEST_PARALLEL) -m "not backup_host"
+	$(ENV) pytest -m backup_host
 
 bench: setup
 	$(ENV) python -m bench

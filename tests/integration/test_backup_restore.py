@@ -42,8 +42,8 @@ from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
 from tests.integration.backup_support import BackupServers, backup_servers, stack_config
 from tests.integration.test_backups_stack import ProcessSampler
 
-# The backup host's user (and its one crontab) is shared: these modules run in one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("backup-host")]
+# The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
 
 REPO = Path(__file__).resolve().parents[2]
 SFOPS = REPO / "scripts" / "bin" / "sfops"

@@ -18,8 +18,8 @@ from local_services.stack_harness import StackHarness
 from local_services.stripe import start_emulator as start_stripe
 from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, stack_config
 
-# The backup host's user (and its one crontab) is shared: these modules run in one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("backup-host")]
+# The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
 
 
 def quiet(_: str) -> None:

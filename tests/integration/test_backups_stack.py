@@ -33,8 +33,8 @@ from tests.integration.backup_support import (
     stack_config,
 )
 
-# The backup host's user (and its one crontab) is shared: these modules run in one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("backup-host")]
+# The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
 
 BUCKET = "sf-it-backups"
 SOMEONE_ELSES_LINE = "17 4 * * * echo someone-elses-job # not managed by us\n"

@@ -19,8 +19,8 @@ from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
 from local_services.stack_harness import REPO, StackHarness
 from tests.integration.backup_support import backup_servers, stack_config
 
-# The backup host's user (and its one crontab) is shared: these modules run in one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("backup-host")]
+# The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
 
 POLICY_PACK = str(REPO / "policy")
 BAD_STACK = REPO / "tests" / "policy" / "bad_stack"
