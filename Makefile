@@ -84,18 +84,19 @@ test-fast: setup
 
 # Two workers (the machines have two cores): most integration time is the engine's own
 # processes, so two stacks side by side finish sooner. Whole files go to one worker (their
-# module fixtures are set up once). Modules that share the backup host's user and its one
-# crontab (marker backup_host) run afterwards, one at a time. TEST_WORKERS=0: all serial.
+# module fixtures are set up once). Modules marked `serial` run afterwards, one at a time:
+# those sharing the backup host's user and its one crontab, and schemathesis (under xdist it
+# runs all operations as one test). TEST_WORKERS=0: everything in one process.
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 test-integration: setup setup-system
-	$(ENV) pytest $(PYTEST_PARALLEL) -m "integration and not backup_host"
-	$(ENV) pytest -m backup_host
+	$(ENV) pytest $(PYTEST_PARALLEL) -m "integration and not serial"
+	$(ENV) pytest -m "integration and serial"
 
 test: setup setup-system lint lint-workflows typecheck
-	$(ENV) pytest $(PYTEST_PARALLEL) -m "not backup_host"
-	$(ENV) pytest -m backup_host
+	$(ENV) pytest $(PYTEST_PARALLEL) -m "not serial"
+	$(ENV) pytest -m serial
 
 bench: setup
 	$(ENV) python -m bench

@@ -31,7 +31,9 @@ from local_services.netlify import RunningEmulator, start_emulator
 from local_services.netlify.spec import load_netlify_spec
 from local_services.netlify.urls import API_PREFIX, ENDPOINTS
 
-pytestmark = pytest.mark.contract
+# Under xdist schemathesis runs every operation as one test, and the guard below needs them
+# all in this process before it: `make test` runs this module outside the workers.
+pytestmark = [pytest.mark.contract, pytest.mark.serial]
 
 SITE_ID = "0f0c3e1a-2b4d-4c6e-8a10-fuzz00000001"
 ACCOUNT = "fuzz-account"

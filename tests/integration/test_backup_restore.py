@@ -43,7 +43,7 @@ from tests.integration.backup_support import BackupServers, backup_servers, stac
 from tests.integration.test_backups_stack import ProcessSampler
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 REPO = Path(__file__).resolve().parents[2]
 SFOPS = REPO / "scripts" / "bin" / "sfops"

@@ -19,7 +19,7 @@ from local_services.stripe import start_emulator as start_stripe
 from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, stack_config
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 
 def quiet(_: str) -> None:

@@ -34,7 +34,7 @@ from tests.integration.backup_support import (
 )
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 BUCKET = "sf-it-backups"
 SOMEONE_ELSES_LINE = "17 4 * * * echo someone-elses-job # not managed by us\n"

@@ -20,7 +20,7 @@ from local_services.stack_harness import REPO, StackHarness
 from tests.integration.backup_support import backup_servers, stack_config
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.backup_host]
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 POLICY_PACK = str(REPO / "policy")
 BAD_STACK = REPO / "tests" / "policy" / "bad_stack"
