@@ -38,11 +38,15 @@ class StripeControl(KitControl):
     def delete_by_hand(self, endpoint_id: str) -> None:
         self.client().v1.webhook_endpoints.delete(endpoint_id)
 
-    def create_by_hand(self, url: str, events: list[str], api_version: str | None = None) -> dict[str, Any]:
-        """An endpoint made in the Dashboard: its id and its secret (shown this once)."""
+    def create_by_hand(
+        self, url: str, events: list[str], api_version: str | None = None, metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """An endpoint made in the Dashboard (or by another stack): its id and its secret (shown this once)."""
         params: dict[str, Any] = {"url": url, "enabled_events": events}
         if api_version:
             params["api_version"] = api_version
+        if metadata:
+            params["metadata"] = metadata
         made = self.client().v1.webhook_endpoints.create(params)  # type: ignore[arg-type]
         return {"id": made.id, "secret": made.secret}
 

@@ -129,17 +129,79 @@ def _same_slot(endpoint: stripe.WebhookEndpoint, props: dict[str, Any]) -> bool:
     )
 
 
+def _adopt_lookup_failure(endpoint_id: str, exc: stripe.StripeError) -> str:
+    return (
+        f"stripeWebhookAdoptId={endpoint_id}: {describe(exc)} (fix: check the id under Dashboard > "
+        "Developers > Webhooks, or pulumi config rm stripeWebhookAdoptId to create a new endpoint)"
+    )
+
+
+def _adopted_already(olds: dict[str, Any], news: dict[str, Any]) -> str:
+    changed = ", ".join(k for k in REPLACE_KEYS if olds.get(k) != news.get(k))
+    return (
+        f"stripeWebhookAdoptId={news['adopt_id']} is already adopted, and this change ({changed}) needs a new "
+        "endpoint with a new secret (fix: pulumi config rm stripeWebhookAdoptId && pulumi config rm "
+        "stripeWebhookAdoptSecret, then pulumi up)"
+    )
+
+
+def adoption_problem(current: stripe.WebhookEndpoint, props: dict[str, Any]) -> str | None:
+    """Why this stack resource must not take over `current`, or None."""
+    endpoint_id = str(props["adopt_id"])
+    owner = _metadata(current)
+    ours = dict(props["metadata"])
+    if owner.get("managed_by") == MANAGED_BY and any(
+        owner.get(k) != ours[k] for k in ("pulumi_stack", "pulumi_resource")
+    ):
+        # Two stacks on one endpoint would each undo the other's changes and delete it on destroy.
+        return (
+            f"stripeWebhookAdoptId={endpoint_id} is managed by stack {owner.get('pulumi_stack')!r} "
+            f"(resource {owner.get('pulumi_resource')!r}); one endpoint cannot belong to two stacks (fix: in that "
+            "stack, pulumi state delete its stripe:WebhookEndpoint to let go of it, then adopt it here; or "
+            "pulumi config rm stripeWebhookAdoptId to create this stack's own endpoint)"
+        )
+    if current.api_version != props["api_version"]:
+        if current.api_version:
+            fix = f"pulumi config set stripeWebhookApiVersion {current.api_version}, adopt, then change it"
+        else:
+            fix = "it follows the account's default version, so let the stack create its own endpoint instead"
+        return (
+            f"stripeWebhookAdoptId={endpoint_id} has api_version {current.api_version or 'unset'}, the stack "
+            f"declares {props['api_version']}; an endpoint's version cannot change (fix: {fix})"
+        )
+    return None
+
+
 class WebhookEndpointProvider(StripeProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         if not news.get("enabled_events"):
             failures.append(CheckFailure("enabled_events", "an endpoint needs at least one event"))
         needs_slot = not olds or any(olds.get(k) != news.get(k) for k in REPLACE_KEYS)
-        if needs_slot and not news.get("adopt_id") and not failures:
+        if needs_slot and olds and news.get("adopt_id") and olds.get("adopt_id") == news["adopt_id"]:
+            failures.append(CheckFailure("adopt_id", _adopted_already(olds, news)))
+        elif needs_slot and news.get("adopt_id") and not failures:
+            problem = self._adoption_problem_at_preview(news)
+            if problem:
+                failures.append(CheckFailure("adopt_id", problem))
+        elif needs_slot and not failures:
             problem = self._cap_problem(news)
             if problem:
                 failures.append(CheckFailure("url", problem))
         return CheckResult(news, failures)
+
+    def _adoption_problem_at_preview(self, news: dict[str, Any]) -> str | None:
+        endpoint_id = str(news["adopt_id"])
+        try:
+            client = client_for(str(news["api_url"]))
+            current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id), PREVIEW_POLICY)
+        except StripeSetupError:
+            return None
+        except stripe.StripeError as exc:
+            if _is_missing(exc):
+                return _adopt_lookup_failure(endpoint_id, exc)
+            return None  # an offline preview still previews; the create looks again
+        return adoption_problem(current, news)
 
     def _cap_problem(self, news: dict[str, Any]) -> str | None:
         """At preview: a new endpoint must fit under Stripe's cap (a replacement briefly needs two)."""
@@ -210,19 +272,10 @@ class WebhookEndpointProvider(StripeProvider):
         try:
             current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id))
         except stripe.StripeError as exc:
-            raise RuntimeError(
-                f"stripeWebhookAdoptId={endpoint_id}: {describe(exc)} (fix: check the id under Dashboard > "
-                "Developers > Webhooks, or pulumi config rm stripeWebhookAdoptId to create a new endpoint)"
-            ) from exc
-        if current.api_version != props["api_version"]:
-            if current.api_version:
-                fix = f"pulumi config set stripeWebhookApiVersion {current.api_version}, adopt, then change it"
-            else:
-                fix = "it follows the account's default version, so let the stack create its own endpoint instead"
-            raise RuntimeError(
-                f"stripeWebhookAdoptId={endpoint_id} has api_version {current.api_version or 'unset'}, the stack "
-                f"declares {props['api_version']}; an endpoint's version cannot change (fix: {fix})"
-            )
+            raise RuntimeError(_adopt_lookup_failure(endpoint_id, exc)) from exc
+        problem = adoption_problem(current, props)
+        if problem:
+            raise RuntimeError(problem)
         before = {**observed(current)}
         params = cast(WebhookEndpointUpdateParams, update_params(before, props))
         updated = with_retry(lambda: client.v1.webhook_endpoints.update(endpoint_id, params)) if params else current

@@ -222,6 +222,29 @@ def test_adopting_an_endpoint_of_another_api_version_is_refused(
     assert [e["id"] for e in stripe_api.endpoints()] == [made["id"]]
 
 
+def test_an_endpoint_of_another_stack_is_refused_at_preview_and_left_alone(
+    stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
+) -> None:
+    staging = {
+        "managed_by": "soundfactory-infra",
+        "pulumi_stack": "soundfactory/staging",
+        "pulumi_resource": "stripe-webhook-endpoint",
+        "connect": "false",
+    }
+    made = stripe_api.create_by_hand(emulator.site_url + WEBHOOK, ["charge.refunded"], "2026-08-26.dahlia", staging)
+    stack.set_config({"stripeWebhookAdoptId": made["id"]}, {"stripeWebhookAdoptSecret": made["secret"]})
+    stripe_api.clear_requests()
+    preview = stack.cli("preview", check=False)
+    output = preview.stdout + preview.stderr
+    assert preview.returncode != 0
+    assert "managed by stack 'soundfactory/staging'" in output
+    assert made["secret"] not in output
+    assert stripe_api.mutating_requests() == []
+    [endpoint] = stripe_api.endpoints()
+    assert endpoint["metadata"] == staging
+    assert endpoint["enabled_events"] == ["charge.refunded"]
+
+
 def test_a_17th_endpoint_is_refused_at_preview_with_no_call(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:

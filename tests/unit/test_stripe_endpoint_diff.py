@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import stripe
+
 from components.stripe.endpoint_resource import (
     WebhookEndpointProvider,
+    adoption_problem,
     create_params,
     idempotency_keys,
     issued_for,
@@ -72,3 +75,45 @@ def test_idempotency_keys_depend_on_the_request_and_are_a_fixed_sequence() -> No
 def test_create_sends_connect_only_when_asked() -> None:
     assert "connect" not in create_params(BASE)
     assert create_params({**BASE, "connect": True})["connect"] is True
+
+
+def endpoint(metadata: dict[str, str], api_version: str | None = "2026-08-26.dahlia") -> stripe.WebhookEndpoint:
+    fields = {"id": "we_hand", "object": "webhook_endpoint", "metadata": metadata, "api_version": api_version}
+    return stripe.WebhookEndpoint.construct_from(fields, "sk_test_x")
+
+
+def test_an_endpoint_made_by_hand_or_by_this_resource_may_be_adopted() -> None:
+    adopting = {**BASE, "adopt_id": "we_hand"}
+    assert adoption_problem(endpoint({}), adopting) is None
+    assert adoption_problem(endpoint({"team": "payments"}), adopting) is None
+    # A killed adoption already wrote our metadata: the re-run takes it.
+    assert adoption_problem(endpoint(dict(BASE["metadata"])), adopting) is None
+
+
+def test_an_endpoint_of_another_stack_or_resource_is_not_adopted() -> None:
+    adopting = {**BASE, "adopt_id": "we_hand"}
+    staging = managed_metadata("soundfactory/staging", "stripe-webhook-endpoint", False)
+    problem = adoption_problem(endpoint(staging), adopting)
+    assert problem is not None
+    assert "managed by stack 'soundfactory/staging'" in problem
+    assert "pulumi state delete" in problem
+    other = managed_metadata("soundfactory/it", "another-endpoint", False)
+    assert "resource 'another-endpoint'" in (adoption_problem(endpoint(other), adopting) or "")
+
+
+def test_an_endpoint_of_another_api_version_is_not_adopted() -> None:
+    adopting = {**BASE, "adopt_id": "we_hand"}
+    problem = adoption_problem(endpoint({}, "2025-01-27.acacia"), adopting) or ""
+    assert "pulumi config set stripeWebhookApiVersion 2025-01-27.acacia" in problem
+    unset = adoption_problem(endpoint({}, None), adopting) or ""
+    assert "api_version unset" in unset
+
+
+def test_a_replacement_with_the_adoption_keys_still_set_says_to_remove_them() -> None:
+    adopted = {**BASE, "adopt_id": "we_hand"}
+    result = WebhookEndpointProvider().check(adopted, {**adopted, "api_version": "2026-07-29.dahlia"})
+    [failure] = result.failures or []
+    assert failure.property == "adopt_id"
+    assert "already adopted" in failure.reason
+    assert "(api_version)" in failure.reason
+    assert "pulumi config rm stripeWebhookAdoptId" in failure.reason
