@@ -43,7 +43,7 @@ setup-node:
 	scripts/setup-node.sh
 
 # OpenSSH's sshd and cron's crontab for the local backup host (apt-get when missing), and the
-# host's venv for `sfops backup` (.tools/backup-host-venv).
+# host's venv for `sfops backup` (outside the clone; .tools/backup-host-venv links to it).
 setup-backup-host: setup-python
 	UV="$(UV)" scripts/setup-backup-host.sh
 

@@ -12,9 +12,11 @@ stops the server (fast shutdown) on SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import signal
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -27,10 +29,29 @@ from local_services.sample_database import create_sample_database
 DATABASE = "soundfactory"
 HEALTH_ROLE = "healthcheck"
 PASSWORD_ENV = "SOUNDFACTORY_PG_PASSWORD"  # noqa: S105 - the name of the variable
+OUTSIDE_CLONES = Path("/var/lib/soundfactory-infra")  # root-owned: no other user can plant it
 
 
 def health_url(port: int) -> str:
     return f"postgresql://{HEALTH_ROLE}@127.0.0.1:{port}/{DATABASE}"
+
+
+def data_root(requested: Path, user: str | None) -> Path:
+    """Where the cluster lives: `requested`, unless the server's user cannot enter its directories.
+
+    A clone under /root or in a `mktemp -d` directory is 0700: `nobody` cannot reach its
+    `.local-services`, so the data goes to a root-owned, world-traversable place, one per clone.
+    """
+    if user is None:
+        return requested
+    parent = requested.parent.resolve()
+    existing = [p for p in (parent, *parent.parents) if p.exists()]  # missing ones are made 0755 by mkdir
+    if all(p.stat().st_mode & stat.S_IXOTH for p in existing):
+        return requested
+    OUTSIDE_CLONES.mkdir(parents=True, exist_ok=True)
+    OUTSIDE_CLONES.chmod(0o755)
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    return OUTSIDE_CLONES / f"postgres-{digest}"
 
 
 def _prepare(cluster: PostgresCluster) -> None:
@@ -70,7 +91,10 @@ def main(argv: list[str]) -> int:
         print(f"postgres_server: set ${PASSWORD_ENV} (the postgres role's password for TCP)", file=sys.stderr)
         return 2
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
-    cluster = PostgresCluster(args.data_dir.resolve(), args.port, server_bin_dir(), user, password)
+    root = data_root(args.data_dir.resolve(), user)
+    if root != args.data_dir.resolve():
+        print(f"postgres: {args.data_dir} is not reachable by {user}; data kept in {root}", flush=True)
+    cluster = PostgresCluster(root, args.port, server_bin_dir(), user, password)
     _prepare(cluster)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

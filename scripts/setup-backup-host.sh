@@ -40,16 +40,40 @@ fi
 # The backup host's Python for `sfops backup` (the bundle the stack installs): the `backup-host`
 # dependency group (pyproject.toml, pinned by uv.lock) in a venv on the system's python3, which the
 # unprivileged backup user can run (the project's .venv may sit on an interpreter under /root).
+# It lives outside the clone, because the backup user may not be able to enter the clone's
+# directory (a clone under /root or in a `mktemp -d` directory is 0700): in that user's home when
+# make runs as root (the user is sfbackup), else in the cache (the backup user is you). One venv
+# per set of requirements; .tools/backup-host-venv links to this clone's; unused ones go after a day.
 repo=$(cd "$(dirname "$0")/.." && pwd)
-venv="$repo/.tools/backup-host-venv"
+# shellcheck source=lib/toolpaths.sh
+source "$repo/scripts/lib/toolpaths.sh"
+[ -n "${UV:-}" ] || exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  venvs="$(getent passwd "$BACKUP_USER" | cut -d: -f6)/.cache/soundfactory-infra"
+else
+  venvs=$(sf_cache_root)
+fi
 host_python=$(command -v /usr/bin/python3 || command -v python3)
-if [ -n "${UV:-}" ] && { [ ! -f "$venv/.installed" ] || [ "$repo/uv.lock" -nt "$venv/.installed" ]; }; then
+requirements=$(mktemp)
+trap 'rm -f "$requirements"' EXIT
+(cd "$repo" && "$UV" export --frozen --only-group backup-host --no-hashes --no-emit-project --quiet) >"$requirements"
+key=$({ cat "$requirements"; "$host_python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-12)
+venv="$venvs/backup-host-venv-$key"
+if [ ! -f "$venv/.installed" ]; then
   echo "setup-backup-host: installing the backup host's packages into $venv" >&2
-  requirements=$(mktemp)
-  (cd "$repo" && "$UV" export --frozen --only-group backup-host --no-hashes --no-emit-project --quiet) >"$requirements"
-  "$UV" venv --quiet --allow-existing --python "$host_python" "$venv"
+  mkdir -p "$venvs"
+  chmod a+rx "$venvs" "$(dirname "$venvs")"
+  rm -rf "$venv"
+  "$UV" venv --quiet --python "$host_python" "$venv"
   "$UV" pip install --quiet --python "$venv/bin/python" --link-mode copy -r "$requirements"
-  rm -f "$requirements"
   chmod -R a+rX "$venv"
   touch "$venv/.installed"
+fi
+touch "$venv"
+find "$venvs" -mindepth 1 -maxdepth 1 -type d -name 'backup-host-venv-*' ! -path "$venv" -mmin +1440 \
+  -exec rm -rf -- '{}' + 2>/dev/null || true
+mkdir -p "$repo/.tools"
+if [ "$(readlink "$repo/.tools/backup-host-venv" 2>/dev/null)" != "$venv" ]; then
+  rm -rf "$repo/.tools/backup-host-venv"  # a real directory left by an older set-up
+  ln -s "$venv" "$repo/.tools/backup-host-venv"
 fi

@@ -278,7 +278,11 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     if any(c in python for c in " \t\n'\"\\$`;&|<>*?"):
         problems.append(f"backupHostPython: {python!r} must be a plain command name or path")
     elif "/" in python and not python.startswith("/"):
-        python = str(_resolve(python))  # the local stack: its host is this machine
+        # The local stack: its host is this machine. The directories are resolved (the set-up's
+        # .tools/backup-host-venv is a link the backup user may not be able to follow), the
+        # interpreter is not: a venv's python is itself a link, and the venv is found through it.
+        relative = _resolve(python)
+        python = str(relative.parent.resolve() / relative.name)
 
     host = required("backupHost", "host name or address of the backup host")
     if host and (why := v.host_problem(host)):

@@ -34,7 +34,8 @@ DATABASE_URL = "postgresql://backup:db-pass-5e1b9c7d3f@127.0.0.1:54329/postgres"
 RECIPIENT = age_recipient(bytes(range(32)))
 REPO = Path(__file__).resolve().parents[2]
 # The backup host's Python (made by `make setup`): the system's python3 with the backup-host packages.
-HOST_PYTHON = REPO / ".tools" / "backup-host-venv" / "bin" / "python"
+# `.tools/backup-host-venv` links to it, outside the clone, where the backup user can reach it.
+HOST_PYTHON = (REPO / ".tools" / "backup-host-venv" / "bin").resolve() / "python"
 
 
 def free_port() -> int:

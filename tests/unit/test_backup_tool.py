@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,6 +215,24 @@ def test_config_takes_the_recipient_from_a_file_and_resolves_a_relative_host_pyt
     missing: list[str] = []
     parse_backup_config({**values, "backupRecipientFile": str(tmp_path / "none.txt")}, missing, "local")
     assert any("make services-up generates the local key pair" in p for p in missing)
+
+
+def test_a_linked_host_venv_is_followed_to_its_directory_but_its_python_is_kept(
+    tmp_path: Path, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The set-up's venv lives where the backup user can reach it; the clone only links to it.
+    real = tmp_path.resolve() / "home" / "venv-1"
+    (real / "bin").mkdir(parents=True)
+    (real / "bin" / "python").symlink_to(sys.executable)
+    clone = tmp_path / "clone"
+    (clone / ".tools").mkdir(parents=True)
+    (clone / ".tools" / "backup-host-venv").symlink_to(real)
+    monkeypatch.chdir(clone)
+    problems: list[str] = []
+    config = parse_backup_config({**base(keys), "backupHostPython": ".tools/backup-host-venv/bin/python"}, problems)
+    assert problems == []
+    assert config is not None
+    assert config.host.python == str(real / "bin" / "python")
 
 
 def test_compare_names_each_difference() -> None:
