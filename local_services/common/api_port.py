@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from local_services.common.control import CONTROL_PREFIX, ControlApi
+from local_services.common.faults import FaultInjector
 from local_services.common.http_server import App, Request, Response
 from local_services.common.pipeline import Pipeline
+from local_services.common.rate_limit import RateLimitWindow
+from local_services.common.request_log import RequestLog
+from local_services.common.routing import Route
+from local_services.common.spec_validation import RequestValidator, ValidationMode, ValidationSwitch
+from local_services.common.vendor import VendorApi, VendorSettings
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -22,3 +30,33 @@ def api_port_app(pipeline: Pipeline, control: ControlApi) -> App:
         return vendor.error(404, f"Not Found: {request.method} {request.path} (the API is under {vendor.prefix})")
 
     return app
+
+
+def vendor_port_app(
+    api: VendorApi,
+    *,
+    validator: RequestValidator | None,
+    mode: ValidationMode,
+    requests_per_minute: int,
+    settings: VendorSettings,
+    reset: Callable[[], None],
+    vendor_routes: Sequence[Route] = (),
+) -> App:
+    """A vendor's API behind the kit's pipeline, and the control API that drives it.
+
+    The faults, request log and validation switch are shared by both sides: what
+    /_emulator sets is what the pipeline applies.
+    """
+    faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
+    control = ControlApi(
+        faults=faults, log=log, validation=switch, settings=settings, reset=reset, vendor_routes=vendor_routes
+    )
+    pipeline = Pipeline(
+        api,
+        faults=faults,
+        rate=RateLimitWindow(requests_per_minute, window_s=60.0),
+        log=log,
+        validator=validator,
+        validation=switch,
+    )
+    return api_port_app(pipeline, control)

@@ -10,15 +10,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_services.common.api_port import api_port_app
-from local_services.common.control import CONTROL_PREFIX, ControlApi
-from local_services.common.faults import FaultInjector
+from local_services.common.api_port import vendor_port_app
+from local_services.common.control import CONTROL_PREFIX
 from local_services.common.http_server import LOOPBACK, AppServer
-from local_services.common.pipeline import Pipeline
 from local_services.common.process import Stoppable
-from local_services.common.rate_limit import RateLimitWindow
-from local_services.common.request_log import RequestLog
-from local_services.common.spec_validation import RequestValidator, ValidationMode, ValidationSwitch
+from local_services.common.spec_validation import RequestValidator, ValidationMode
 from local_services.netlify.api import NetlifyApi, request_validator
 from local_services.netlify.control import NetlifyControl
 from local_services.netlify.deploys import DEFAULT_BUILD_SECONDS, BuildSettings, DeployService
@@ -128,8 +124,6 @@ def start_emulator(
         sites = SiteBackend(store, deploys.initial_deploy)
         sites.seed_served_site(site_id, account_id, site_name)
         functions, overrides = FunctionState.empty(), SiteOverrides()
-        faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
-        api = NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env())
         netlify_control = NetlifyControl(store, sites, deploys, functions, urls, overrides)
 
         def reset() -> None:
@@ -141,23 +135,15 @@ def start_emulator(
             functions.clear()
             overrides.clear()
 
-        control = ControlApi(
-            faults=faults,
-            log=log,
-            validation=switch,
+        api_server.app = vendor_port_app(
+            NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env()),
+            validator=validator,
+            mode=mode,
+            requests_per_minute=RATE_LIMIT_PER_MINUTE,
             settings=netlify_control.settings,
             reset=reset,
             vendor_routes=netlify_control.routes(),
         )
-        pipeline = Pipeline(
-            api,
-            faults=faults,
-            rate=RateLimitWindow(RATE_LIMIT_PER_MINUTE, window_s=60.0),
-            log=log,
-            validator=validator,
-            validation=switch,
-        )
-        api_server.app = api_port_app(pipeline, control)
         site_server.app = SiteApp(store, site_id, functions, overrides)
         for server in servers:
             server.start()

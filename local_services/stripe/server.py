@@ -7,15 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_services.common.api_port import api_port_app
-from local_services.common.control import CONTROL_PREFIX, ControlApi
-from local_services.common.faults import FaultInjector
+from local_services.common.api_port import vendor_port_app
+from local_services.common.control import CONTROL_PREFIX
 from local_services.common.http_server import LOOPBACK, AppServer
-from local_services.common.pipeline import Pipeline
 from local_services.common.process import Stoppable
-from local_services.common.rate_limit import RateLimitWindow
-from local_services.common.request_log import RequestLog
-from local_services.common.spec_validation import ValidationMode, ValidationSwitch
+from local_services.common.spec_validation import ValidationMode
 from local_services.stripe.api import StripeApi, spec_validator
 from local_services.stripe.control import StripeControl
 from local_services.stripe.delivery import Deliverer, DeliverySettings
@@ -78,8 +74,6 @@ def start_emulator(
         raise
     settings = DeliverySettings()
     deliverer = Deliverer(store, settings)
-    faults, log = FaultInjector(), RequestLog()
-    switch = ValidationSwitch(ValidationMode.STRICT)
     stripe_control = StripeControl(store, deliverer, livemode, settings)
 
     def reset() -> None:
@@ -87,24 +81,15 @@ def start_emulator(
         with store.reset():
             pass
 
-    control = ControlApi(
-        faults=faults,
-        log=log,
-        validation=switch,
+    server.app = vendor_port_app(
+        StripeApi(StripeResponses(store, livemode), accepted),
+        validator=spec_validator(),
+        mode=ValidationMode.STRICT,
+        requests_per_minute=RATE_LIMIT_PER_MINUTE,
         settings=stripe_control.settings,
         reset=reset,
         vendor_routes=stripe_control.routes(),
     )
-    api = StripeApi(StripeResponses(store, livemode), accepted)
-    pipeline = Pipeline(
-        api,
-        faults=faults,
-        rate=RateLimitWindow(RATE_LIMIT_PER_MINUTE, window_s=60.0),
-        log=log,
-        validator=spec_validator(),
-        validation=switch,
-    )
-    server.app = api_port_app(pipeline, control)
     server.start()
     origin = f"http://{LOOPBACK}:{server.port}"
     return RunningStripe(

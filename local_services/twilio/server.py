@@ -12,15 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_services.common.api_port import api_port_app
-from local_services.common.control import CONTROL_PREFIX, ControlApi
-from local_services.common.faults import FaultInjector
+from local_services.common.api_port import vendor_port_app
+from local_services.common.control import CONTROL_PREFIX
 from local_services.common.http_server import LOOPBACK, AppServer
-from local_services.common.pipeline import Pipeline
 from local_services.common.process import Stoppable
-from local_services.common.rate_limit import RateLimitWindow
-from local_services.common.request_log import RequestLog
-from local_services.common.spec_validation import ValidationMode, ValidationSwitch
+from local_services.common.spec_validation import ValidationMode
 from local_services.twilio.api import TwilioApi
 from local_services.twilio.control import TwilioControl
 from local_services.twilio.errors import error_response
@@ -81,26 +77,16 @@ def start_emulator(
         store.close()
         raise
     messages = MessageBackend(store, account_sid)
-    faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(ValidationMode.OFF)
     twilio_control = TwilioControl(messages)
-    control = ControlApi(
-        faults=faults,
-        log=log,
-        validation=switch,
+    server.app = vendor_port_app(
+        TwilioApi(TwilioResponses(messages), account_sid, auth_token or token_from_env()),
+        validator=None,
+        mode=ValidationMode.OFF,
+        requests_per_minute=RATE_LIMIT_PER_MINUTE,
         settings=twilio_control.settings,
         reset=messages.clear,
         vendor_routes=twilio_control.routes(),
     )
-    api = TwilioApi(TwilioResponses(messages), account_sid, auth_token or token_from_env())
-    pipeline = Pipeline(
-        api,
-        faults=faults,
-        rate=RateLimitWindow(RATE_LIMIT_PER_MINUTE, window_s=60.0),
-        log=log,
-        validator=None,
-        validation=switch,
-    )
-    server.app = api_port_app(pipeline, control)
     server.start()
     origin = f"http://{LOOPBACK}:{server.port}"
     return RunningTwilio(
