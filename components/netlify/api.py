@@ -121,6 +121,15 @@ class NetlifyClient:
         response = self._request("PUT", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id}, json=variable)
         return cast(JSON, self._ok(response))
 
+    def upsert_env(self, account_id: str, site_id: str, key: str, variable: JSON) -> JSON:
+        """Replace a variable, or create it when Netlify no longer has it (deleted by hand)."""
+        try:
+            return self.put_env(account_id, site_id, key, variable)
+        except NetlifyApiError as exc:
+            if exc.status != 404:
+                raise
+            return self.create_env(account_id, site_id, [variable])[0]
+
     def delete_env(self, account_id: str, site_id: str, key: str) -> bool:
         """Delete a variable; False when it was already gone."""
         response = self._request("DELETE", f"/accounts/{account_id}/env/{key}", params={"site_id": site_id})

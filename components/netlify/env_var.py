@@ -62,7 +62,8 @@ def _site_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
         return None  # a preview may run offline; create checks again before writing anything
 
 
-def _body(props: dict[str, Any]) -> JSON:
+def env_body(props: dict[str, Any]) -> JSON:
+    """The API's body for a variable from its key, scopes, is_secret and values by context."""
     return {
         "key": props["key"],
         "scopes": list(props["scopes"]),
@@ -106,13 +107,13 @@ class EnvVarProvider(NetlifyProvider):
         forget(api_url, site_id)
         with netlify_client(api_url) as client:
             try:
-                created = client.create_env(account_id, site_id, [_body(props)])[0]
+                created = client.create_env(account_id, site_id, [env_body(props)])[0]
             except NetlifyApiError as exc:
                 # 409: it exists, from a retried create whose answer was lost or from a
                 # hand edit. Converge on the declared value instead of failing or duplicating.
                 if exc.status != 409:
                     raise
-                created = client.put_env(account_id, site_id, key, _body(props))
+                created = client.put_env(account_id, site_id, key, env_body(props))
         return CreateResult(f"{site_id}/{key}", _outputs(props, created))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -123,12 +124,7 @@ class EnvVarProvider(NetlifyProvider):
         api_url, account_id, site_id, key = (news[k] for k in ADDRESS_KEYS)
         forget(api_url, site_id)
         with netlify_client(api_url) as client:
-            try:
-                updated = client.put_env(account_id, site_id, key, _body(news))
-            except NetlifyApiError as exc:
-                if exc.status != 404:
-                    raise
-                updated = client.create_env(account_id, site_id, [_body(news)])[0]
+            updated = client.upsert_env(account_id, site_id, key, env_body(news))
         return UpdateResult(_outputs(news, updated))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components.netlify.api import NetlifyApiError
 from components.netlify.build import ensure_build, wait_until_ready
+from components.netlify.env_var import env_body
 from components.netlify.provider import NetlifyProvider, netlify_client
 
 SEPARATOR = ","
@@ -51,19 +51,16 @@ class SecretHandoverProvider(NetlifyProvider):
             # when the pin is released; the sender's retries cover the gap.
             return UpdateResult({**outs, "rotated_at": time.time()})
         account_id, site_id, key = news["account_id"], news["site_id"], news["key"]
-        body = {
-            "key": key,
-            "scopes": list(news["scopes"]),
-            "is_secret": True,
-            "values": [{"context": context, "value": overlap_value(new, old)} for context in news["contexts"]],
-        }
+        body = env_body(
+            {
+                "key": key,
+                "scopes": news["scopes"],
+                "is_secret": True,
+                "values": {context: overlap_value(new, old) for context in news["contexts"]},
+            }
+        )
         with netlify_client(news["api_url"]) as client:
-            try:
-                client.put_env(account_id, site_id, key, body)
-            except NetlifyApiError as exc:
-                if exc.status != 404:
-                    raise
-                client.create_env(account_id, site_id, [body])
+            client.upsert_env(account_id, site_id, key, body)
             deploy_id = ensure_build(client, site_id, client.list_env(account_id, site_id))
             wait_until_ready(client, deploy_id, float(news.get("timeout_s", 900)))
         return UpdateResult({**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time()})
