@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from components.backups.config import PLAIN_KEYS as BACKUP_PLAIN_KEYS
 from components.backups.config import SECRET_KEYS as BACKUP_SECRET_KEYS
 from components.backups.config import BackupConfig, parse_backup_config
+from components.config_values import parse_bool, parse_url
 from components.feature_flags import FLAG_NAMES, FLAGS
 from components.netlify import config as netlify_config
-from components.netlify.config import NetlifyConfig, parse_bool, parse_url
+from components.netlify.config import NetlifyConfig
 from components.stripe import config as stripe_config
 from components.stripe.config import StripeConfig
 

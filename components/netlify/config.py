@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
+
+from components.config_values import Problems, parse_bool, parse_url
 
 DEFAULT_API_URL = "https://api.netlify.com/api/v1"
 DEPLOY_CONTEXTS = ("production", "deploy-preview", "branch-deploy", "dev")
@@ -35,8 +36,6 @@ PLAIN_KEYS = frozenset(
 )
 SECRET_KEYS = frozenset({"netlifyToken"})
 
-Problems = list[str]
-
 
 @dataclass(frozen=True)
 class NetlifyConfig:
@@ -50,24 +49,6 @@ class NetlifyConfig:
     pinned_deploy: str | None
     # Set on purpose to move the stack from that site to `site_id`; see README.
     site_move_from: str | None = None
-
-
-def parse_bool(key: str, value: str, problems: Problems) -> bool:
-    word = value.strip().lower()
-    if word not in ("true", "false"):
-        problems.append(
-            f"{key}: {value!r} is not a boolean; allowed values: true, false (fix: pulumi config set {key} true|false)"
-        )
-        return False
-    return word == "true"
-
-
-def parse_url(key: str, value: str, problems: Problems) -> str:
-    parsed = urlparse(value.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        problems.append(f"{key}: {value!r} is not an http(s) URL (fix: pulumi config set {key} https://...)")
-    # One spelling per server: a trailing slash or an upper-case host must not look like a change.
-    return parsed._replace(netloc=parsed.netloc.lower(), scheme=parsed.scheme.lower()).geturl().rstrip("/")
 
 
 def deploy_id_from(value: str) -> str | None:

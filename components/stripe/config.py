@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.netlify.config import parse_bool, parse_url
+from components.config_values import Problems, parse_bool, parse_url
 from components.stripe.catalog import known_api_versions, known_event_types
 
 DEFAULT_API_URL = "https://api.stripe.com"
@@ -49,8 +49,6 @@ _KEY = re.compile(r"^(sk|rk)_(live|test)_[0-9A-Za-z]+$")
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
 _ENDPOINT_ID = re.compile(r"^we_[0-9A-Za-z]+$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[0-9A-Za-z+/=_-]+$")
-
-Problems = list[str]
 
 
 @dataclass(frozen=True)
