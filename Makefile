@@ -72,7 +72,8 @@ lint: setup-python
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-# The users' GitHub workflows (.github/workflows): actionlint, built by setup-go-tools.
+# The users' GitHub workflows (.github/workflows): actionlint, built by setup-go-tools. make test
+# runs it through tests/ci/test_workflows.py, so it is not a prerequisite of test as well.
 lint-workflows: setup-go-tools
 	$(ENV) actionlint .github/workflows/*.yml
 
@@ -94,7 +95,7 @@ test-integration: setup setup-system
 	$(ENV) pytest $(PYTEST_PARALLEL) -m "integration and not serial"
 	$(ENV) pytest -m "integration and serial"
 
-test: setup setup-system lint lint-workflows typecheck
+test: setup setup-system lint typecheck
 	$(ENV) pytest $(PYTEST_PARALLEL) -m "not serial"
 	$(ENV) pytest -m serial
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import stripe
 
+from components.stripe.api import stripe_client
 from local_services.emulator_control import KitControl
 from local_services.stripe import RunningStripe
 
@@ -23,7 +24,7 @@ class StripeControl(KitControl):
         return cls(emulator.api_url, key)
 
     def client(self) -> stripe.StripeClient:
-        return stripe.StripeClient(self.key, base_addresses={"api": self.api_url}, max_network_retries=0)
+        return stripe_client(self.api_url, self.key)
 
     def endpoints(self) -> list[dict[str, Any]]:
         response = self._control.get("/_emulator/endpoints")

@@ -128,7 +128,7 @@ def stack_config(
     *,
     bucket: str,
     install_dir: str,
-    stripe_api_url: str,
+    stripe_api_url: str = PLAIN["stripeApiUrl"],  # closed: a stack that only previews
     database_url: str = DATABASE_URL,
     recipient: str = RECIPIENT,
 ) -> tuple[dict[str, str], dict[str, str]]:

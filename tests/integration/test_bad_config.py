@@ -19,7 +19,6 @@ from tests.unit.test_stack_config import BAD_CONFIGS
 pytestmark = pytest.mark.integration
 
 UNKNOWN_DEPLOY = "0123456789abcdef01234567"
-CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
 ENGINE_CASES = [
     ("unknown pinned deploy", {"pinnedDeploy": UNKNOWN_DEPLOY}, f"pinnedDeploy: no deploy {UNKNOWN_DEPLOY} exists"),
     ("secret in plain text", {"stripeSecretKey": "sk_test_plaintext"}, "stripeSecretKey: stored in plain text"),
@@ -98,7 +97,7 @@ def valid_config(harness: StackHarness, emulator: EmulatorControl) -> None:
     harness.stack.remove_all_config(list(harness.stack.get_all_config()))
     # Previews only: a closed loopback port stands in for Stripe (the cap check gives up at once).
     harness.set_config(
-        {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": CLOSED},
+        {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url},
         SECRETS,
     )
     emulator.clear_requests()

@@ -52,8 +52,8 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
         assert len(before) == 10
 
         harness = StackHarness(tmp_path / "pulumi")
-        # Preview only: a closed loopback port stands in for Stripe.
-        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": "http://127.0.0.1:9"}
+        # Preview only: PLAIN's closed loopback port stands in for Stripe.
+        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}
         harness.set_config({**PLAIN, **wiring}, SECRETS)
         state = (FIXTURE / "stack.json").read_text()
         state = state.replace("http://127.0.0.1:EMULATOR_PORT/api/v1", emulator.api_url)

@@ -109,7 +109,6 @@ def local_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sta
                 netlify.site_url,
                 bucket="policy-local",
                 install_dir="policy-it",
-                stripe_api_url="http://127.0.0.1:9",  # a preview only: nothing needs to answer
             )
             # Where the test's servers live replaces the fixed ports; every other setting is the local stack's
             # (the age recipient comes from the test's config, not from the demo's key file).
