@@ -20,9 +20,12 @@ import boto3
 import botocore.session
 
 from components.backups.validation import age_recipient
+from local_services.netlify import RunningEmulator, start_emulator
 from local_services.s3 import CREDENTIALS_FILE, s3_service
-from local_services.sample_stack import PLAIN, SECRETS
+from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from local_services.sshd import SshdFiles, prepare, sshd_service
+from local_services.stripe import RunningStripe
+from local_services.stripe import start_emulator as start_stripe
 from local_services.supervisor import RUN_DIR, start, stop
 
 if TYPE_CHECKING:
@@ -119,6 +122,16 @@ def backup_servers() -> Iterator[BackupServers]:
         stop(s3, say=quiet)
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(files.server_dir, ignore_errors=True)
+
+
+@contextmanager
+def site_emulators(root: Path) -> Iterator[tuple[RunningEmulator, RunningStripe]]:
+    """The sample site's Netlify and a Stripe that takes its test key, both stopped whatever happens."""
+    with (
+        start_emulator(root / "netlify", SITE_ID, ACCOUNT_ID, build_seconds=0.1, token=TOKEN) as netlify,
+        start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]]) as stripe,
+    ):
+        yield netlify, stripe
 
 
 def stack_config(

@@ -29,17 +29,14 @@ from typing import Any
 import pyrage
 import pytest
 
-from local_services.netlify import start_emulator
 from local_services.postgres import PostgresCluster, start_cluster
 from local_services.s3.empty_bucket import empty_bucket
 from local_services.sample_database import create_sample_database
-from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
-from local_services.stripe import start_emulator as start_stripe
 from scripts.sfops.backup.database_url import DatabaseUrl
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
 from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
-from tests.integration.backup_support import BackupServers, backup_servers, stack_config
+from tests.integration.backup_support import BackupServers, backup_servers, site_emulators, stack_config
 from tests.integration.test_backups_stack import ProcessSampler
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
@@ -130,12 +127,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     identity_file = root / "identity.txt"
     identity_file.write_text(f"# test identity\n{identity}\n")
     identity_file.chmod(0o600)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-        emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
-    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
-    cluster = start_cluster(password=DB_PASSWORD)
-    try:
+    with site_emulators(root) as (emulator, stripe), start_cluster(password=DB_PASSWORD) as cluster:
         create_sample_database(DatabaseUrl.parse(cluster.url()).conninfo(), SOURCE_DB, rows=3000)
         with backup_servers() as servers:
             crontab_before = servers.crontab()
@@ -184,10 +176,6 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                 empty_bucket(servers.s3(), BUCKET)
                 harness.stack.destroy(on_output=quiet)
                 assert servers.crontab() == crontab_before, "the crontab is left as it was"
-    finally:
-        cluster.stop()
-        stripe.stop()
-        emulator.stop()
 
 
 def _backup(rig: Rig) -> str:

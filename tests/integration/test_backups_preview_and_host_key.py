@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
-from local_services.stripe import start_emulator as start_stripe
-from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, stack_config
+from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, site_emulators, stack_config
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
@@ -55,31 +52,23 @@ class Setup:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     root = tmp_path_factory.mktemp("backups-preview")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-        emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
-    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
-    try:
-        with backup_servers() as servers:
-            install_dir = f"sf-it-{secrets.token_hex(4)}"
-            plain, secret = stack_config(
-                servers,
-                emulator.api_url,
-                emulator.site_url,
-                bucket="sf-it-preview",
-                install_dir=install_dir,
-                stripe_api_url=stripe.api_url,
-            )
-            harness = StackHarness(root / "pulumi")
-            try:
-                yield Setup(harness, servers, plain, secret, install_dir)
-            finally:
-                harness.stack.remove_all_config(list(harness.stack.get_all_config()))
-                harness.set_config(plain, secret)
-                harness.stack.destroy(on_output=quiet)
-    finally:
-        stripe.stop()
-        emulator.stop()
+    with site_emulators(root) as (emulator, stripe), backup_servers() as servers:
+        install_dir = f"sf-it-{secrets.token_hex(4)}"
+        plain, secret = stack_config(
+            servers,
+            emulator.api_url,
+            emulator.site_url,
+            bucket="sf-it-preview",
+            install_dir=install_dir,
+            stripe_api_url=stripe.api_url,
+        )
+        harness = StackHarness(root / "pulumi")
+        try:
+            yield Setup(harness, servers, plain, secret, install_dir)
+        finally:
+            harness.stack.remove_all_config(list(harness.stack.get_all_config()))
+            harness.set_config(plain, secret)
+            harness.stack.destroy(on_output=quiet)
 
 
 BAD_INPUT = [

@@ -21,15 +21,13 @@ from botocore.exceptions import ClientError
 from pulumi import automation as auto
 
 from components.backups.bucket import RULE_ID, bucket_policy, canonical_policy
-from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
-from local_services.stripe import start_emulator as start_stripe
 from tests.integration.backup_support import (
     BREAK_GLASS,
     DATABASE_URL,
     BackupServers,
     backup_servers,
+    site_emulators,
     stack_config,
 )
 
@@ -85,55 +83,47 @@ class Deployed:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     root = tmp_path_factory.mktemp("backups")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-        emulator = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.1)
-    stripe = start_stripe(root / "stripe", keys=[SECRETS["stripeSecretKey"]])
-    try:
-        with backup_servers() as servers:
-            original = servers.crontab()
-            seeded = (original or "") + SOMEONE_ELSES_LINE
-            servers.set_crontab(seeded)
-            install_dir = f"sf-it-{secrets.token_hex(4)}"
-            harness = StackHarness(root / "pulumi")
-            plain, secret = stack_config(
-                servers,
-                emulator.api_url,
-                emulator.site_url,
-                bucket=BUCKET,
-                install_dir=install_dir,
-                stripe_api_url=stripe.api_url,
-            )
-            harness.set_config(plain, secret)
-            sampler = ProcessSampler()
-            sampler.start()
-            try:
-                up = harness.stack.up(on_output=quiet)
-            finally:
-                sampler.done.set()
-                sampler.join()
-            outputs = harness.outputs()
-            deployed = Deployed(
-                harness, servers, install_dir, seeded, up.stdout + up.stderr, sampler.command_lines, outputs
-            )
-            env = deployed.env_file()
-            deployed.secrets = {
-                "database url": DATABASE_URL,
-                "database password": "db-pass-5e1b9c7d3f",
-                "uploader secret key": env["AWS_SECRET_ACCESS_KEY"],
-                "restore secret key": outputs["backupRestoreSecretAccessKey"],
-                "ssh private key": servers.sshd.client_key.read_text().splitlines()[1],
-            }
-            try:
-                yield deployed
-            finally:
-                with contextlib.suppress(auto.CommandError):
-                    harness.stack.destroy(on_output=quiet)
-                servers.set_crontab(original)
-                servers.ssh(f"rm -rf {install_dir}")
-    finally:
-        stripe.stop()
-        emulator.stop()
+    with site_emulators(root) as (emulator, stripe), backup_servers() as servers:
+        original = servers.crontab()
+        seeded = (original or "") + SOMEONE_ELSES_LINE
+        servers.set_crontab(seeded)
+        install_dir = f"sf-it-{secrets.token_hex(4)}"
+        harness = StackHarness(root / "pulumi")
+        plain, secret = stack_config(
+            servers,
+            emulator.api_url,
+            emulator.site_url,
+            bucket=BUCKET,
+            install_dir=install_dir,
+            stripe_api_url=stripe.api_url,
+        )
+        harness.set_config(plain, secret)
+        sampler = ProcessSampler()
+        sampler.start()
+        try:
+            up = harness.stack.up(on_output=quiet)
+        finally:
+            sampler.done.set()
+            sampler.join()
+        outputs = harness.outputs()
+        deployed = Deployed(
+            harness, servers, install_dir, seeded, up.stdout + up.stderr, sampler.command_lines, outputs
+        )
+        env = deployed.env_file()
+        deployed.secrets = {
+            "database url": DATABASE_URL,
+            "database password": "db-pass-5e1b9c7d3f",
+            "uploader secret key": env["AWS_SECRET_ACCESS_KEY"],
+            "restore secret key": outputs["backupRestoreSecretAccessKey"],
+            "ssh private key": servers.sshd.client_key.read_text().splitlines()[1],
+        }
+        try:
+            yield deployed
+        finally:
+            with contextlib.suppress(auto.CommandError):
+                harness.stack.destroy(on_output=quiet)
+            servers.set_crontab(original)
+            servers.ssh(f"rm -rf {install_dir}")
 
 
 def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deployed) -> None:

@@ -7,14 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from local_services.emulator_control import EmulatorControl
-from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
+from local_services.sample_stack import PLAIN, SECRETS
 from local_services.stack_harness import REPO, StackHarness
 from local_services.stripe_control import StripeControl
 
@@ -26,25 +24,19 @@ BUNDLE_FILES = {"stack-history.json", "published-deploy.json", "recent-deploys.j
 
 @pytest.fixture
 def deployed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stripe_api: StripeControl
-) -> Iterator[tuple[StackHarness, EmulatorControl]]:
-    monkeypatch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-    running = start_emulator(tmp_path / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
-    try:
-        emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
-        harness = StackHarness(tmp_path / "pulumi", name="local")
-        # Loopback only: a closed port stands in for Twilio's API (the SMS probe reads "unknown").
-        plain = {
-            **PLAIN,
-            "netlifyApiUrl": emulator.api_url,
-            "siteUrl": emulator.site_url,
-            "stripeApiUrl": stripe_api.api_url,
-        }
-        harness.set_config({**plain, "twilioApiUrl": "http://127.0.0.1:9"}, SECRETS)
-        harness.stack.up(on_output=lambda _: None)
-        yield harness, emulator
-    finally:
-        running.stop()
+    tmp_path: Path, emulator: EmulatorControl, stripe_api: StripeControl
+) -> tuple[StackHarness, EmulatorControl]:
+    harness = StackHarness(tmp_path / "pulumi", name="local")
+    # Loopback only: a closed port stands in for Twilio's API (the SMS probe reads "unknown").
+    plain = {
+        **PLAIN,
+        "netlifyApiUrl": emulator.api_url,
+        "siteUrl": emulator.site_url,
+        "stripeApiUrl": stripe_api.api_url,
+    }
+    harness.set_config({**plain, "twilioApiUrl": "http://127.0.0.1:9"}, SECRETS)
+    harness.stack.up(on_output=lambda _: None)
+    return harness, emulator
 
 
 def run_drill(harness: StackHarness, out_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
