@@ -69,9 +69,7 @@ if [ ! -f "$venv/.installed" ]; then
   chmod -R a+rX "$venv"
   touch "$venv/.installed"
 fi
-touch "$venv"
-find "$venvs" -mindepth 1 -maxdepth 1 -type d -name 'backup-host-venv-*' ! -path "$venv" -mmin +1440 \
-  -exec rm -rf -- '{}' + 2>/dev/null || true
+sf_prune_builds "$venv" 'backup-host-venv-*' .installed >/dev/null
 mkdir -p "$repo/.tools"
 if [ "$(readlink "$repo/.tools/backup-host-venv" 2>/dev/null)" != "$venv" ]; then
   rm -rf "$repo/.tools/backup-host-venv"  # a real directory left by an older set-up

@@ -2,7 +2,7 @@
 # Builds the pinned Go programs other than Pulumi -- stripe-mock (the Stripe API contract)
 # and actionlint (CI workflow lint) -- from the Go module proxy into a cache directory
 # outside the repo. tools/go-tools/go.mod and go.sum are the lock; an unchanged lock is a
-# cache hit. Older builds are removed once a new one is complete.
+# cache hit. Builds unused for a day are removed (sf_prune_builds in lib/toolpaths.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +21,13 @@ tools=(
 say() { printf '[setup-go-tools] %s\n' "$*" >&2; }
 die() { printf '[setup-go-tools] ERROR: %s\n' "$*" >&2; exit 1; }
 
+prune_old_builds() {
+  local dir
+  sf_prune_builds "$dest" 'go-tools-*' .complete | while IFS= read -r dir; do say "removing old build $dir"; done
+}
+
 if [ -f "$dest/.complete" ]; then
+  prune_old_builds
   say "stripe-mock and actionlint ready in $bin (cached)"
   exit 0
 fi
@@ -48,8 +54,5 @@ for entry in "${tools[@]}"; do
 done
 rm -rf "$bin"; mv "$tmp" "$bin"
 touch "$dest/.complete"
-find "$(sf_cache_root)" -mindepth 1 -maxdepth 1 -type d -name 'go-tools-*' ! -path "$dest" \
-  -exec test -f '{}/.complete' ';' -print 2>/dev/null | while IFS= read -r old; do
-  say "removing old build $old"; rm -rf -- "$old"
-done
+prune_old_builds
 say "built stripe-mock and actionlint in $((SECONDS - start))s"

@@ -39,19 +39,12 @@ install_launchers() {
   done
 }
 
-# Marks $dest as the build in use, then removes every other finished build unused for a day but the most
-# recently used one. Unfinished directories are left alone: another checkout may be
-# building into one right now.
+# Keeps this build, the one used before it and any used within a day (sf_prune_builds).
 prune_old_toolchains() {
-  touch "$dest"
-  local dir kept=0
-  while IFS= read -r dir; do
-    [ "$dir" = "$dest" ] && continue
-    if [ "$kept" -eq 0 ]; then kept=1; continue; fi
+  local dir
+  sf_prune_builds "$dest" 'pulumi-*' .complete | while IFS= read -r dir; do
     say "removing old toolchain build $dir"
-    rm -rf -- "$dir"
-  done < <(find "$(sf_cache_root)" -mindepth 1 -maxdepth 1 -type d -name 'pulumi-*' -mmin +1440 \
-             -exec test -f '{}/.complete' ';' -printf '%T@ %p\n' 2>/dev/null | sort -rn | cut -d' ' -f2-)
+  done
 }
 
 if [ -f "$dest/.complete" ]; then

@@ -35,3 +35,20 @@ sf_go_tools_dir() {
   key=$(cat "$root/tools/go-tools/go.mod" "$root/tools/go-tools/go.sum" | sha256sum | cut -c1-12)
   echo "$(sf_cache_root)/go-tools-$key"
 }
+
+# Marks DEST as the build in use, then removes every other finished build beside it (its name
+# matching PATTERN, MARKER present) unused for a day, except the most recently used one, so
+# a pin switched back is cheap and a build another checkout is testing with survives.
+# Unfinished directories (no MARKER) are left alone: another checkout may be building into
+# one right now. Prints each directory it removes.
+sf_prune_builds() {
+  local dest=$1 pattern=$2 marker=$3 dir kept=0
+  touch "$dest"
+  while IFS= read -r dir; do
+    [ "$dir" = "$dest" ] && continue
+    if [ "$kept" -eq 0 ]; then kept=1; continue; fi
+    rm -rf -- "$dir"
+    printf '%s\n' "$dir"
+  done < <(find "$(dirname "$dest")" -mindepth 1 -maxdepth 1 -type d -name "$pattern" -mmin +1440 \
+             -exec test -f "{}/$marker" ';' -printf '%T@ %p\n' 2>/dev/null | sort -rn | cut -d' ' -f2-)
+}
