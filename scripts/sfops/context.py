@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
@@ -56,17 +57,22 @@ class RawStackConfig:
         return [value for key, value in self.values.items() if key in self.secret_keys and value]
 
 
-def read_stack_config(stack: str, project_dir: Path) -> RawStackConfig:
+def pulumi_executable() -> str:
+    """The `pulumi` on PATH (the set-up's build, after `source .envrc`)."""
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise SfopsError("pulumi is not on PATH: run `make setup && source .envrc` in the repo first")
-    process = subprocess.run(
-        [pulumi, "config", "--json", "--show-secrets", "--stack", stack, "--non-interactive"],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return pulumi
+
+
+def run_pulumi(args: Sequence[str], stack: str, project_dir: Path) -> subprocess.CompletedProcess[str]:
+    """One non-interactive `pulumi` command on `stack`, its output captured; the caller reads the exit code."""
+    command = [pulumi_executable(), *args, "--stack", stack, "--non-interactive"]
+    return subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
+
+
+def read_stack_config(stack: str, project_dir: Path) -> RawStackConfig:
+    process = run_pulumi(["config", "--json", "--show-secrets"], stack, project_dir)
     if process.returncode != 0:
         detail = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "no output"
         hint = " (the local stack is created by `make demo`)" if stack == "local" else ""

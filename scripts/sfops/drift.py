@@ -12,7 +12,6 @@ stack, bad config): the preview failed, so nothing is known.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from pulumi import automation as auto
 from pulumi.automation import events
 from rich.console import Console
 
-from scripts.sfops.context import AppContext, Exit, SfopsError
+from scripts.sfops.context import AppContext, Exit, SfopsError, pulumi_executable
 from scripts.sfops.output import checks_table
 
 IGNORED_OPS = frozenset({"same", "refresh", "read", "discard"})
@@ -60,10 +59,7 @@ def _drifted(metadata: events.StepEventMetadata) -> Drifted | None:
 
 
 def _workspace_options(project_dir: Path) -> auto.LocalWorkspaceOptions:
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise SfopsError("pulumi is not on PATH: run `make setup && source .envrc` in the repo first")
-    root = Path(pulumi).resolve().parent.parent
+    root = Path(pulumi_executable()).resolve().parent.parent
     return auto.LocalWorkspaceOptions(
         work_dir=str(project_dir),
         env_vars={key: value for key, value in os.environ.items() if key.startswith("PULUMI_")},

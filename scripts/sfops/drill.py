@@ -34,7 +34,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from scripts.sfops.context import REPO, AppContext, Exit, SfopsError
+from components.netlify.build import BuildFailed, wait_until_ready
+from scripts.sfops.context import REPO, AppContext, Exit, SfopsError, run_pulumi
 from scripts.sfops.incident_bundle import write_bundle
 from scripts.sfops.monitoring.probes import FUNCTIONS
 
@@ -43,6 +44,7 @@ BROKEN_FUNCTION = "stripe-webhook"
 ALERT = f"function:{BROKEN_FUNCTION}"
 FAULT = {"functions": {BROKEN_FUNCTION: {"status": 500}}}
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+STAGED_BUILD_TIMEOUT_S = 120
 
 
 @dataclass
@@ -95,12 +97,8 @@ class Drill:
     # --- the operator's commands -----------------------------------------------------------
 
     def pulumi(self, *args: str) -> str:
-        pulumi = shutil.which("pulumi")
-        if pulumi is None:
-            raise SfopsError("pulumi is not on PATH: run `make setup && source .envrc` in the repo first")
-        command = [pulumi, *args, "--stack", self.app.stack, "--non-interactive"]
         self.app.out.info("$ " + " ".join(["pulumi", *args]))
-        done = subprocess.run(command, cwd=self.app.project_dir, capture_output=True, text=True, check=False)
+        done = run_pulumi(args, self.app.stack, self.app.project_dir)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
             raise SfopsError(f"`pulumi {' '.join(args)}` failed:\n{tail}", Exit.FAILED)
@@ -140,11 +138,10 @@ class Drill:
         netlify = self.app.config.netlify
         with self.app.netlify_client() as client:
             deploy_id = str(client.start_build(netlify.site_id)["deploy_id"])
-            deadline = time.monotonic() + 120
-            while (client.get_deploy(deploy_id) or {}).get("state") != "ready":
-                if time.monotonic() > deadline:
-                    raise SfopsError(f"the staged release {deploy_id} did not become ready")
-                time.sleep(0.1)
+            try:
+                wait_until_ready(client, deploy_id, STAGED_BUILD_TIMEOUT_S)
+            except BuildFailed as exc:
+                raise SfopsError(f"the staged release {deploy_id} did not become ready: {exc}") from exc
         httpx.put(self.control, json=FAULT, timeout=10).raise_for_status()
         return deploy_id
 

@@ -8,14 +8,12 @@ monitor's state. Written before anything is changed, so it shows the site as it 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from components.netlify.api import JSON
-from scripts.sfops.context import AppContext, SfopsError
+from scripts.sfops.context import AppContext, run_pulumi
 
 RECENT_DEPLOYS = 10
 DEPLOY_FIELDS = ("id", "state", "context", "created_at", "published_at", "title", "locked", "error_message")
@@ -41,16 +39,7 @@ def _deploy_summary(deploy: JSON | None) -> dict[str, Any] | None:
 
 
 def stack_history(app: AppContext) -> Any:
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise SfopsError("pulumi is not on PATH: run `make setup && source .envrc` in the repo first")
-    process = subprocess.run(
-        [pulumi, "stack", "history", "--json", "--stack", app.stack, "--non-interactive"],
-        cwd=app.project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    process = run_pulumi(["stack", "history", "--json"], app.stack, app.project_dir)
     if process.returncode != 0:
         return {"error": process.stderr.strip().splitlines()[-1:] or ["no output"]}
     return json.loads(process.stdout)
