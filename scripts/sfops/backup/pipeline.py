@@ -35,6 +35,8 @@ ZSTD_LEVEL = 3  # zstd's default: the benchmark's baseline uses the same
 ZSTD_THREADS = 1
 ZSTD_JOB_SIZE = 2 << 20
 READ_SIZE = 1 << 20
+# Retries and timeouts for every S3 call, the backup's and the restore's.
+S3_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=120)
 
 
 class BackupFailed(Exception):
@@ -47,8 +49,7 @@ def s3_client(settings: BackupSettings) -> S3Client:
         aws_secret_access_key=settings.secret_access_key,
         region_name=settings.region,
     )
-    config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=120)
-    client: S3Client = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    client: S3Client = session.client("s3", endpoint_url=settings.endpoint_url, config=S3_CONFIG)
     return client
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyrage
+
 from scripts.sfops.backup.database_url import DatabaseUrl, DatabaseUrlError
 
 REQUIRED = (
@@ -29,6 +31,15 @@ DEFAULT_PART_SIZE_MB = 16  # x 10,000 parts: dumps up to 156 GiB (compressed, en
 MIN_PART_SIZE_MB = 5  # S3's minimum for every part but the last
 MAX_PART_SIZE_MB = 512
 MAX_PARTS = 10_000
+
+
+def _age_recipient(text: str) -> bool:
+    # Parsed here, before anything starts, not first by the encryption after the upload began.
+    try:
+        pyrage.x25519.Recipient.from_str(text)
+    except pyrage.RecipientError:
+        return False
+    return True
 
 
 class SettingsError(Exception):
@@ -85,7 +96,7 @@ def parse_settings(values: Mapping[str, str]) -> BackupSettings:
     if endpoint and not _http_url(endpoint):
         problems.append("S3_ENDPOINT_URL is not an http(s) URL")
     recipients = tuple(r for r in values.get("BACKUP_RECIPIENT", "").replace(",", " ").split() if r)
-    bad = [r for r in recipients if not r.startswith("age1")]
+    bad = [r for r in recipients if not _age_recipient(r)]
     if bad:
         problems.append("BACKUP_RECIPIENT must be age public keys (age1...), separated by spaces")
     healthcheck = values.get("BACKUP_HEALTHCHECK_URL") or None

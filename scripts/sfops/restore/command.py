@@ -28,6 +28,7 @@ from rich.table import Table
 from scripts.sfops.backup.database_url import DatabaseUrl, DatabaseUrlError
 from scripts.sfops.backup.manifest import Manifest
 from scripts.sfops.backup.pg_versions import VersionError
+from scripts.sfops.backup.pipeline import S3_CONFIG
 from scripts.sfops.context import AppContext, Exit, SfopsError
 from scripts.sfops.output import checks_table
 from scripts.sfops.restore import database as db
@@ -143,7 +144,7 @@ def command(
         raise click.UsageError("--at and --backup exclude each other")
     at = _parse_time(at_text) if at_text else None
     name, folder, endpoint, region_name = _location(app, bucket, prefix, endpoint_url, region)
-    s3: S3Client = boto3.Session(region_name=region_name).client("s3", endpoint_url=endpoint)
+    s3: S3Client = boto3.Session(region_name=region_name).client("s3", endpoint_url=endpoint, config=S3_CONFIG)
     try:
         listing = list_backups(s3, name, folder)
     except (ClientError, BotoCoreError) as exc:

@@ -51,8 +51,9 @@ def user_relations(url: DatabaseUrl) -> list[str]:
     with connect(url) as conn:
         rows = conn.execute(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
-            "AND n.nspname NOT LIKE 'pg_temp%%' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1"
+            "WHERE n.nspname <> ALL(%s) AND n.nspname NOT LIKE 'pg_temp%%' "
+            "AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1",
+            (list(SYSTEM_SCHEMAS),),
         ).fetchall()
     return [row[0] for row in rows]
 
@@ -63,8 +64,8 @@ def fingerprints(url: DatabaseUrl) -> Fingerprints:
     with connect(url) as conn:
         tables = conn.execute(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
-            "AND n.nspname NOT LIKE 'pg_temp%%' AND c.relkind IN ('r', 'p') ORDER BY 1, 2"
+            "WHERE n.nspname <> ALL(%s) AND n.nspname NOT LIKE 'pg_temp%%' AND c.relkind IN ('r', 'p') ORDER BY 1, 2",
+            (list(SYSTEM_SCHEMAS),),
         ).fetchall()
         for schema, table in tables:
             query = sql.SQL(
