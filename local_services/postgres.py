@@ -58,6 +58,13 @@ class PostgresCluster:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.root)
 
+    def prepare_root(self) -> None:
+        """The cluster's directory, world-traversable and owned by the server's user."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)
+        if self.user is not None:
+            shutil.chown(self.root, user=self.user)
+
     def initdb(self) -> None:
         auth = ["--auth=trust"]
         if self.password is not None:
@@ -76,9 +83,9 @@ class PostgresCluster:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
 
-    def stop_server(self) -> None:
+    def stop_server(self, mode: str = "fast") -> None:
         if (self.data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
     def start(self) -> PostgresCluster:
         self.initdb()
@@ -86,8 +93,8 @@ class PostgresCluster:
         return self
 
     def stop(self) -> None:
-        if (self.data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        """Stop at once and remove the cluster: a throwaway one has nothing to flush."""
+        self.stop_server("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PostgresCluster:
@@ -101,10 +108,9 @@ def start_cluster(password: str | None = None) -> PostgresCluster:
     """initdb + start a cluster in a fresh directory; stop() removes it again.
 
     With `password`, TCP connections need it (scram-sha-256), as on a real server."""
+    # Its own directory under /tmp, not pytest's tmp dirs: those are 0700 root, which `nobody` cannot enter.
     root = Path(tempfile.mkdtemp(prefix="sf-pg-"))
-    # World-traversable root: pytest's own tmp dirs are 0700 root, which `nobody` cannot enter.
-    root.chmod(0o755)
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
-    if user is not None:
-        shutil.chown(root, user=user)
-    return PostgresCluster(root, _free_port(), server_bin_dir(), user, password).start()
+    cluster = PostgresCluster(root, _free_port(), server_bin_dir(), user, password)
+    cluster.prepare_root()
+    return cluster.start()

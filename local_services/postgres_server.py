@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import signal
 import stat
 import sys
@@ -57,10 +56,7 @@ def data_root(requested: Path, user: str | None) -> Path:
 def _prepare(cluster: PostgresCluster) -> None:
     if (cluster.data_dir / "PG_VERSION").is_file():
         return
-    cluster.root.mkdir(parents=True, exist_ok=True)
-    cluster.root.chmod(0o755)
-    if cluster.user is not None:
-        shutil.chown(cluster.root, user=cluster.user)
+    cluster.prepare_root()
     cluster.initdb()
     hba = cluster.data_dir / "pg_hba.conf"
     hba.write_text(f"host {DATABASE} {HEALTH_ROLE} 127.0.0.1/32 trust\n" + hba.read_text())
