@@ -25,12 +25,13 @@ import boto3
 import pyrage
 
 from components.backups.host_bundle import bundle_bytes
+from local_services.common.http_server import free_port
 from local_services.postgres import start_cluster
 from local_services.s3 import CREDENTIALS_FILE, s3_service
 from local_services.sample_database import create_sample_database
 from local_services.supervisor import RUN_DIR, start, stop
 from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
-from tests.integration.backup_support import HOST_PYTHON, free_port
+from tests.integration.backup_support import HOST_PYTHON
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS_PER_MB = 3300  # tickets per MB of database with the sample schema (measured)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from local_services.common.http_server import free_port
 
 UNPRIVILEGED_USER = "nobody"
 
@@ -28,12 +29,6 @@ def server_bin_dir() -> Path:
     if found:
         return Path(found).parent
     raise RuntimeError("PostgreSQL server binaries not found: run `make setup-system` (apt-get install postgresql)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -111,6 +106,6 @@ def start_cluster(password: str | None = None) -> PostgresCluster:
     # Its own directory under /tmp, not pytest's tmp dirs: those are 0700 root, which `nobody` cannot enter.
     root = Path(tempfile.mkdtemp(prefix="sf-pg-"))
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
-    cluster = PostgresCluster(root, _free_port(), server_bin_dir(), user, password)
+    cluster = PostgresCluster(root, free_port(), server_bin_dir(), user, password)
     cluster.prepare_root()
     return cluster.start()

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_services.common.http_server import LOOPBACK
+from local_services.common.http_server import LOOPBACK, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,13 +36,6 @@ def _binary() -> str:
     return str(candidate)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class RunningStripeMock:
     api_url: str
@@ -58,7 +51,7 @@ class RunningStripeMock:
 
 
 def start_stripe_mock(timeout_s: float = 30.0) -> RunningStripeMock:
-    http_port, https_port = _free_port(), _free_port()
+    http_port, https_port = free_port(), free_port()
     process = subprocess.Popen(
         [_binary(), "-http-addr", f"{LOOPBACK}:{http_port}", "-https-addr", f"{LOOPBACK}:{https_port}"],
         stdout=subprocess.DEVNULL,

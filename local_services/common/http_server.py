@@ -21,6 +21,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 # Netlify's own API refuses large JSON bodies too; nothing the emulator accepts is near this.
 MAX_BODY_BYTES = 1 << 20
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"

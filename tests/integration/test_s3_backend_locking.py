@@ -22,10 +22,10 @@ from urllib.parse import quote
 import boto3
 import pytest
 
+from local_services.common.http_server import free_port
 from local_services.s3 import CREDENTIALS_FILE, s3_service
 from local_services.stack_harness import REPO, tools_dir
 from local_services.supervisor import RUN_DIR, start, stop
-from tests.integration.backup_support import free_port
 
 pytestmark = pytest.mark.integration
 

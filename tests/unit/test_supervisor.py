@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from local_services.common.http_server import free_port
 from local_services.supervisor import Service, healthy, start, stop
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def web_service(tmp_path: Path, port: int, argv: list[str] | None = None) -> Service:
