@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ import boto3
 import botocore.session
 
 from components.backups.validation import age_recipient
+from local_services.common.http_server import free_port
 from local_services.netlify import RunningEmulator, start_emulator
 from local_services.s3 import CREDENTIALS_FILE, s3_service
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
@@ -41,11 +42,22 @@ REPO = Path(__file__).resolve().parents[2]
 HOST_PYTHON = (REPO / ".tools" / "backup-host-venv" / "bin").resolve() / "python"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+class ProcessSampler(threading.Thread):
+    """Collects every process's command line on this machine while an operation runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.command_lines: set[str] = set()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    self.command_lines.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:
+                    continue
+            self.done.wait(0.05)
 
 
 @dataclass
@@ -87,6 +99,12 @@ class BackupServers:
         return subprocess.run(
             [*self._ssh(), command], input=stdin, capture_output=True, text=True, timeout=60, check=False
         )
+
+    def env_file(self, install_dir: str) -> dict[str, str]:
+        """The env file the stack installed on the host, as KEY -> value."""
+        result = self.ssh(f"cat {install_dir}/backup.env")
+        assert result.returncode == 0, result.stderr
+        return {k: v.strip("'") for k, v in (line.split("=", 1) for line in result.stdout.splitlines())}
 
     def crontab(self) -> str | None:
         result = self.ssh("crontab -l")

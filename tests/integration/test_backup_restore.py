@@ -36,8 +36,7 @@ from local_services.stack_harness import StackHarness
 from scripts.sfops.backup.database_url import DatabaseUrl
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
 from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
-from tests.integration.backup_support import BackupServers, backup_servers, site_emulators, stack_config
-from tests.integration.test_backups_stack import ProcessSampler
+from tests.integration.backup_support import BackupServers, ProcessSampler, backup_servers, site_emulators, stack_config
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
@@ -114,12 +113,6 @@ class Rig:
         return sorted(o["Key"] for o in listed if o["Key"].endswith(MANIFEST_SUFFIX))
 
 
-def _env_file(servers: BackupServers, install_dir: str) -> dict[str, str]:
-    result = servers.ssh(f"cat {install_dir}/backup.env")
-    assert result.returncode == 0, result.stderr
-    return {k: v.strip("'") for k, v in (line.split("=", 1) for line in result.stdout.splitlines())}
-
-
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     root = tmp_path_factory.mktemp("restore")
@@ -147,7 +140,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             harness.stack.up(on_output=quiet)
             try:
                 outputs = harness.outputs()
-                env_values = _env_file(servers, install_dir)
+                env_values = servers.env_file(install_dir)
                 restore_env = {
                     "AWS_ACCESS_KEY_ID": outputs["backupRestoreAccessKeyId"],
                     "AWS_SECRET_ACCESS_KEY": outputs["backupRestoreSecretAccessKey"],

@@ -9,7 +9,6 @@ import contextlib
 import json
 import re
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.integration.backup_support import (
     BREAK_GLASS,
     DATABASE_URL,
     BackupServers,
+    ProcessSampler,
     backup_servers,
     site_emulators,
     stack_config,
@@ -42,24 +42,6 @@ def quiet(_: str) -> None:
     return None
 
 
-class ProcessSampler(threading.Thread):
-    """Collects every process's command line on this machine while an operation runs."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.command_lines: set[str] = set()
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-                try:
-                    self.command_lines.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-                except OSError:
-                    continue
-            self.done.wait(0.05)
-
-
 @dataclass
 class Deployed:
     stack: StackHarness
@@ -72,9 +54,7 @@ class Deployed:
     secrets: dict[str, str] = field(default_factory=dict)
 
     def env_file(self) -> dict[str, str]:
-        result = self.servers.ssh(f"cat {self.install_dir}/backup.env")
-        assert result.returncode == 0, result.stderr
-        return {k: v.strip("'") for k, v in (line.split("=", 1) for line in result.stdout.splitlines())}
+        return self.servers.env_file(self.install_dir)
 
     def admin(self) -> Any:
         return self.servers.s3()
