@@ -13,9 +13,9 @@ import time
 
 import httpx
 
-from bench.common import bench_emulator, bench_stripe
+from bench.common import bench_stack, timed_up
 from local_services.emulator_control import EmulatorControl
-from local_services.sample_stack import PLAIN, SECRETS, TOKEN
+from local_services.sample_stack import TOKEN
 from local_services.stack_harness import StackHarness
 
 CONTEXTS = ("production", "deploy-preview", "branch-deploy", "dev")
@@ -40,18 +40,11 @@ def direct_flip(emulator: EmulatorControl, value: str) -> float:
 
 
 def pulumi_flip(stack: StackHarness, value: str) -> float:
-    started = time.perf_counter()
-    stack.set_config({"USE_SUPABASE_PHONE_OTP": value})
-    stack.stack.up(on_output=lambda _: None)
-    return time.perf_counter() - started
+    return timed_up(stack, {"USE_SUPABASE_PHONE_OTP": value})
 
 
 def run_flag_flip(rounds: int, build_seconds: float) -> None:
-    with bench_emulator(build_seconds) as (emulator, root), bench_stripe(root) as stripe:
-        stack = StackHarness(root / "pulumi", name="bench")
-        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": stripe.api_url}
-        stack.set_config({**PLAIN, **wiring}, SECRETS)
-        stack.stack.up(on_output=lambda _: None)
+    with bench_stack(build_seconds) as (stack, emulator, _stripe):
         pulumi_times: list[float] = []
         direct_times: list[float] = []
         deploys = len(emulator.deploys())

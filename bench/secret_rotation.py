@@ -6,30 +6,15 @@ calls of a refresh with the endpoint in place (one retrieve)."""
 from __future__ import annotations
 
 import statistics
-import time
 from collections import Counter
 
-from bench.common import bench_emulator, bench_stripe
-from local_services.sample_stack import PLAIN, SECRETS
-from local_services.stack_harness import StackHarness
+from bench.common import bench_stack, timed_up
 
 VERSIONS = ("2026-07-29.dahlia", "2026-08-26.dahlia")
 
 
-def timed_up(stack: StackHarness, changes: dict[str, str]) -> float:
-    started = time.perf_counter()
-    stack.set_config(changes)
-    stack.stack.up(on_output=lambda _: None)
-    return time.perf_counter() - started
-
-
 def run_secret_rotation(rounds: int, build_seconds: float) -> None:
-    with bench_emulator(build_seconds) as (emulator, root), bench_stripe(root) as stripe:
-        stack = StackHarness(root / "pulumi", name="bench")
-        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url, "stripeApiUrl": stripe.api_url}
-        stack.set_config({**PLAIN, **wiring, "stripeWebhookApiVersion": VERSIONS[1]}, SECRETS)
-        stack.stack.up(on_output=lambda _: None)
-
+    with bench_stack(build_seconds, stripeWebhookApiVersion=VERSIONS[1]) as (stack, emulator, stripe):
         rotations: list[float] = []
         flips: list[float] = []
         builds: list[int] = []
