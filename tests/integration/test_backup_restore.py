@@ -37,6 +37,7 @@ from scripts.sfops.backup.database_url import DatabaseUrl
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
 from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
 from tests.integration.backup_support import BackupServers, ProcessSampler, backup_servers, site_emulators, stack_config
+from tests.integration.polling import wait_for
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
@@ -336,13 +337,6 @@ def _stub_bin(rig: Rig, pg_dump_body: str) -> Path:
     return directory
 
 
-def _wait_for(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
 def _start_local_backup(env_file: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [str(SFOPS), "backup", str(env_file)],
@@ -366,7 +360,7 @@ def test_writes_during_the_backup_do_not_reach_the_restored_copy(rig: Rig) -> No
     before = set(rig.manifests())
     backup = _start_local_backup(rig.local_env_file(PG_BIN_DIR=str(stub)))
     try:
-        _wait_for(paused.exists, "the dump to start")
+        wait_for(paused.exists, "the dump to start", WAIT_S, 0.05)
         with connect(source) as conn:
             dumping = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = %s",
@@ -413,7 +407,7 @@ def test_a_killed_backup_is_never_picked_as_the_latest(rig: Rig, signum: int) ->
         return {u["UploadId"] for u in uploads} - uploads_before
 
     try:
-        _wait_for(started, "the multipart upload to start")
+        wait_for(started, "the multipart upload to start", WAIT_S, 0.05)
         (upload_id,) = started()
         if signum == signal.SIGKILL:
             os.killpg(backup.pid, signal.SIGKILL)

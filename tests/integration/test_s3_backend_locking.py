@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from local_services.common.http_server import free_port
 from local_services.s3 import CREDENTIALS_FILE, s3_service
 from local_services.stack_harness import REPO, tools_dir
 from local_services.supervisor import RUN_DIR, start, stop
+from tests.integration.polling import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -117,13 +117,6 @@ def s3_project(tmp_path: Path) -> Iterator[S3Project]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def wait_for(condition: object, what: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
-
-
 def test_second_concurrent_up_is_refused_by_the_s3_lock_and_state_stays_intact(
     s3_project: S3Project, tmp_path: Path
 ) -> None:
@@ -134,7 +127,12 @@ def test_second_concurrent_up_is_refused_by_the_s3_lock_and_state_stays_intact(
     first = s3_project.spawn_up(tmp_path / "first.log")
     try:
         # Ordered by the lock itself, not by a sleep: the second starts once the first holds it.
-        wait_for(lambda: s3_project.lock_keys() or first.poll() is not None, "the first up's lock")
+        wait_for(
+            lambda: s3_project.lock_keys() or first.poll() is not None,
+            "the first up's lock",
+            timeout_s=120,
+            interval_s=0.2,
+        )
         assert first.poll() is None, (tmp_path / "first.log").read_text()
         second = s3_project.pulumi("up", "--yes", "--stack", "prod", check=False)
         assert second.returncode != 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from local_services.emulator_control import EmulatorControl
 from local_services.stack_harness import StackHarness
 from local_services.stripe_control import StripeControl
+from tests.integration.polling import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -25,14 +25,6 @@ def up(stack: StackHarness) -> str:
     result = stack.stack.up(on_output=lambda _: None)
     assert result.summary.result == "succeeded"
     return result.stdout
-
-
-def wait_for(condition: Any, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.1)
 
 
 def accepted_by_site(emulator: EmulatorControl, event_id: str) -> bool:
@@ -49,7 +41,7 @@ def test_an_event_reaches_the_site_signed_and_forgeries_are_refused(
     assert endpoint["api_version"] == "2026-08-26.dahlia"
 
     event = stripe_api.deliver("payment_intent.succeeded")["event"]
-    wait_for(lambda: accepted_by_site(emulator, event["id"]))
+    wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
     [delivery] = stripe_api.deliveries(event["id"])
     assert delivery["status"] == 200
 
@@ -113,7 +105,7 @@ def test_a_new_api_version_rotates_the_secret_without_losing_an_event(
     assert len(emulator.deploys()) - deploys_before == 2
     secret = stack.cli("stack", "output", "stripeWebhookSecret", "--show-secrets").stdout.strip()
     probe = stripe_api.deliver("charge.refunded")["event"]
-    wait_for(lambda: accepted_by_site(emulator, probe["id"]))
+    wait_for(lambda: accepted_by_site(emulator, probe["id"]), "the site to accept the event")
     assert "," not in secret
     assert "secret rotated" in output
     assert "whsec_" not in output
@@ -168,7 +160,7 @@ def test_an_endpoint_deleted_by_hand_is_recreated_and_the_site_gets_its_secret(
     assert recreated["id"] != endpoint["id"]
     assert "secret rotated" in output
     event = stripe_api.deliver("charge.refunded")["event"]
-    wait_for(lambda: accepted_by_site(emulator, event["id"]))
+    wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
 
 
 def test_disabling_keeps_the_endpoint_and_its_secret(
@@ -187,7 +179,7 @@ def test_disabling_keeps_the_endpoint_and_its_secret(
     stack.set_config({"stripeWebhookDisabled": "false"})
     up(stack)
     event = stripe_api.deliver("charge.refunded")["event"]
-    wait_for(lambda: accepted_by_site(emulator, event["id"]))
+    wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
 
 
 def test_an_endpoint_made_by_hand_is_adopted_with_its_secret(
@@ -202,7 +194,7 @@ def test_an_endpoint_made_by_hand_is_adopted_with_its_secret(
     assert adopted["metadata"]["managed_by"] == "soundfactory-infra"
     assert "payment_intent.succeeded" in adopted["enabled_events"]
     event = stripe_api.deliver("payment_intent.succeeded")["event"]
-    wait_for(lambda: accepted_by_site(emulator, event["id"]))
+    wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
 
     # The adoption keys are needed once: removing them changes nothing.
     stack.remove_config("stripeWebhookAdoptId", "stripeWebhookAdoptSecret")
