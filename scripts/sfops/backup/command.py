@@ -12,14 +12,14 @@ import sys
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 import structlog
 
 from scripts.sfops.backup.env_file import EnvFileError, read_env_file
 from scripts.sfops.backup.healthcheck import ping
-from scripts.sfops.backup.log_setup import configure_json_logging
+from scripts.sfops.backup.log_setup import configure_json_logging, redactor
 from scripts.sfops.backup.pg_versions import VersionError
 from scripts.sfops.backup.pipeline import BackupFailed, run_backup
 from scripts.sfops.backup.settings import SettingsError, parse_settings
@@ -33,18 +33,6 @@ class BackupExit(IntEnum):
 
 class Terminated(Exception):
     pass
-
-
-def _redactor(secrets: list[str]) -> Any:
-    def redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
-        for key, value in event.items():
-            if isinstance(value, str):
-                for secret in secrets:
-                    value = value.replace(secret, "<redacted>")
-                event[key] = value
-        return event
-
-    return redact
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> NoReturn:
@@ -62,7 +50,7 @@ def backup_main(env_file: Path) -> BackupExit:
     except SettingsError as exc:
         log.error("backup.cannot_start", error=f"{env_file}: {exc}", problems=exc.problems, exit=2)
         return BackupExit.CANNOT_START
-    structlog.configure(processors=[_redactor(settings.secrets()), *structlog.get_config()["processors"]])
+    structlog.configure(processors=[redactor(settings.secrets(), "<redacted>"), *structlog.get_config()["processors"]])
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     ping(settings.healthcheck_url, "start")

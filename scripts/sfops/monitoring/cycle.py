@@ -9,33 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import structlog
 
+from scripts.sfops.backup.log_setup import redactor
 from scripts.sfops.monitoring import alerting, state
 from scripts.sfops.monitoring.notifiers import Notifier
 from scripts.sfops.monitoring.probes import Probe, ProbeResult, run_probes
 
 REDACTED = "[redacted]"
-
-
-def _redactor(secrets: Iterable[str]) -> structlog.types.Processor:
-    values = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
-
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in values:
-                value = value.replace(secret, REDACTED)
-        return value
-
-    def processor(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        return {key: scrub(value) for key, value in event.items()}
-
-    return processor
 
 
 def make_logger(secrets: Iterable[str], stream: TextIO | None = None) -> structlog.typing.FilteringBoundLogger:
@@ -44,7 +30,7 @@ def make_logger(secrets: Iterable[str], stream: TextIO | None = None) -> structl
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redactor(secrets),
+            redactor([s for s in secrets if len(s) >= 4], REDACTED),
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(0),
