@@ -17,8 +17,7 @@ import pytest
 import yaml
 
 from local_services.emulator_control import EmulatorControl
-from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
+from local_services.sample_stack import PLAIN, SECRETS
 from local_services.stack_harness import REPO, StackHarness
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -109,16 +108,10 @@ def test_preview_step_previews_prod_with_the_policy_pack_and_comments() -> None:
 
 
 @pytest.fixture
-def local_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StackHarness]:
-    monkeypatch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-    running = start_emulator(tmp_path / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
-    emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
-    try:
-        harness = StackHarness(tmp_path / "pulumi", name="local")
-        harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
-        yield harness
-    finally:
-        running.stop()
+def local_stack(tmp_path: Path, emulator: EmulatorControl) -> StackHarness:
+    harness = StackHarness(tmp_path / "pulumi", name="local")
+    harness.set_config({**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url}, SECRETS)
+    return harness
 
 
 @pytest.mark.integration

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from local_services.netlify import start_emulator
-from local_services.sample_stack import ACCOUNT_ID, SITE_ID, TOKEN
+from local_services.emulator_control import EmulatorControl
 from local_services.stack_harness import REPO, StackHarness
 from tests.integration.backup_support import backup_servers, stack_config
 
@@ -92,33 +91,26 @@ def test_the_same_shapes_with_good_inputs_pass(bad_stacks: dict[str, StackHarnes
 
 
 @pytest.fixture
-def local_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StackHarness]:
+def local_stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[StackHarness]:
     """Stack `local` with Pulumi.local.yaml's settings, its servers moved to free ports."""
-    monkeypatch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
-    netlify = start_emulator(tmp_path / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
-    try:
-        with backup_servers() as servers:
-            harness = StackHarness(tmp_path / "pulumi", name="local")
-            committed = yaml.safe_load((REPO / "Pulumi.local.yaml").read_text())["config"]
-            local_plain = {
-                key.split(":", 1)[1]: str(value) for key, value in committed.items() if not isinstance(value, dict)
-            }
-            plain, secrets = stack_config(
-                servers,
-                netlify.api_url,
-                netlify.site_url,
-                bucket="policy-local",
-                install_dir="policy-it",
-            )
-            # Where the test's servers live replaces the fixed ports; every other setting is the local stack's
-            # (the age recipient comes from the test's config, not from the demo's key file).
-            local_plain.pop("backupRecipientFile", None)
-            harness.set_config(
-                {**local_plain, **plain, "backupObjectLockMode": "", "backupObjectLockDays": "0"}, secrets
-            )
-            yield harness
-    finally:
-        netlify.stop()
+    with backup_servers() as servers:
+        harness = StackHarness(tmp_path / "pulumi", name="local")
+        committed = yaml.safe_load((REPO / "Pulumi.local.yaml").read_text())["config"]
+        local_plain = {
+            key.split(":", 1)[1]: str(value) for key, value in committed.items() if not isinstance(value, dict)
+        }
+        plain, secrets = stack_config(
+            servers,
+            emulator.api_url,
+            emulator.site_url,
+            bucket="policy-local",
+            install_dir="policy-it",
+        )
+        # Where the test's servers live replaces the fixed ports; every other setting is the local stack's
+        # (the age recipient comes from the test's config, not from the demo's key file).
+        local_plain.pop("backupRecipientFile", None)
+        harness.set_config({**local_plain, **plain, "backupObjectLockMode": "", "backupObjectLockDays": "0"}, secrets)
+        yield harness
 
 
 def test_pack_passes_on_the_local_stack(local_stack: StackHarness) -> None:

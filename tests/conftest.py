@@ -1,0 +1,27 @@
+"""Fixtures for every test layer that drives the stack: fresh Netlify and Stripe emulators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local_services.emulator_control import EmulatorControl
+from local_services.netlify import start_emulator
+from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
+from local_services.stripe import start_emulator as start_stripe
+from local_services.stripe_control import StripeControl
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[EmulatorControl]:
+    with start_emulator(tmp_path / "netlify", SITE_ID, ACCOUNT_ID, build_seconds=0.2, token=TOKEN) as running:
+        yield EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
+
+
+@pytest.fixture
+def stripe_api(tmp_path: Path) -> Iterator[StripeControl]:
+    """A Stripe emulator of its own that accepts the sample stack's test key."""
+    with start_stripe(tmp_path / "stripe", keys=[SECRETS["stripeSecretKey"]]) as running:
+        yield StripeControl.attach(running, SECRETS["stripeSecretKey"])
