@@ -13,24 +13,22 @@ import string
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, Resource
+
+from components.provider_base import DeclaredProvider, computed, identity, whole_number
 
 ALPHABET = string.ascii_letters + string.digits
 
 
-class GeneratedSecretProvider(ResourceProvider):
+class GeneratedSecretProvider(DeclaredProvider):
+    FIELDS = (identity("length", normalize=whole_number), computed("result", secret=True))
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         length = int(props["length"])
         value = "".join(secrets.choice(ALPHABET) for _ in range(length))
         return CreateResult(f"generated-{secrets.token_hex(8)}", {**props, "result": value})
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = olds.get("length") != news.get("length")
-        return DiffResult(changes=changed, replaces=["length"] if changed else [], delete_before_replace=False)
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # Nothing remote to compare with: state is the only copy.
-        return ReadResult(id_, props, inputs={"length": props.get("length")})
+    # `read_remote` is the base's: nothing remote to compare with, state is the only copy.
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
@@ -42,9 +40,6 @@ class GeneratedSecret(Resource, module="secrets", name="GeneratedSecret"):
     def __init__(self, resource_name: str, *, length: int, opts: pulumi.ResourceOptions | None = None) -> None:
         if not 16 <= length <= 256:
             raise ValueError("length must be from 16 to 256 characters")
-        super().__init__(
-            GeneratedSecretProvider(),
-            resource_name,
-            {"length": length, "result": None},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["result"])),
-        )
+        provider = GeneratedSecretProvider
+        inputs = provider.declared_inputs({"length": length})
+        super().__init__(provider(), resource_name, inputs, provider.options(opts))

@@ -29,6 +29,10 @@ class RetryPolicy:
     max_rate_limit_wait_s: float = 65.0
 
 
+# Named variants of the one policy. PREVIEW: a preview's informational look at a vendor may not
+# ride out an outage (the write that follows looks again with the full policy).
+PREVIEW = RetryPolicy(attempts=2, max_delay_s=1.0)
+
 ATTEMPTS_ENV = "SOUNDFACTORY_API_RETRY_ATTEMPTS"
 MAX_ATTEMPTS = 20
 

@@ -1,42 +1,35 @@
 """boto3 clients for the backup providers: built per call, credentials never on the provider.
 
-Providers are pickled into state, so they hold no credential or client. In
-`configure()` they remember, in process memory, the path of an AWS shared
-credentials file from stack config (`backupAwsCredentialsFile`, the local S3
-server writes one); without it boto3's default chain applies (environment,
-~/.aws, an instance role), as on any AWS tool.
+The path of an AWS shared credentials file from stack config (`backupAwsCredentialsFile`,
+the local S3 server writes one) comes from the credential store (`components.credentials`);
+without it boto3's default chain applies (environment, ~/.aws, an instance role), as on
+any AWS tool.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from components import credentials
+from components.provider_base import lower
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_s3 import S3Client
 
-_settings: dict[str, str] = {}
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
-
-
-def remember_credentials(req: ConfigureRequest) -> None:
-    path = req.config.get("backupAwsCredentialsFile")
-    if path:
-        resolved = Path(path).expanduser()
-        _settings["credentials_file"] = str(resolved if resolved.is_absolute() else Path.cwd() / resolved)
 
 
 def _session(region: str) -> boto3.Session:
     core = botocore.session.Session()
-    if "credentials_file" in _settings:
-        core.set_config_variable("credentials_file", _settings["credentials_file"])
+    credentials_file = credentials.aws_credentials_file()
+    if credentials_file:
+        core.set_config_variable("credentials_file", credentials_file)
         core.set_config_variable("profile", "default")
     return boto3.Session(botocore_session=core, region_name=region)
 
@@ -64,8 +57,6 @@ def error_code(exc: ClientError) -> str:
     return str(code)
 
 
-class AwsProvider(ResourceProvider):
-    """Base of the backup providers that talk to S3/IAM."""
-
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_credentials(req)
+def region_or_default(region: Any) -> Any:
+    """An unset region is AWS's default one (us-east-1): the same place either way."""
+    return (lower(region) or "us-east-1") if isinstance(region, str) else region

@@ -19,16 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 from botocore.exceptions import ClientError
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, Resource
 
-from components.backups.aws import AwsProvider, error_code, s3_client
+from components import credentials
+from components.backups.aws import error_code, region_or_default, s3_client
 from components.backups.config import BucketSettings
+from components.provider_base import (
+    UNKNOWN,
+    DeclaredProvider,
+    computed,
+    connection,
+    endpoint,
+    identity,
+    lower,
+    mutable,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-REPLACE_KEYS = ("endpoint_url", "region", "bucket")
 CONTROLS = ("versioning", "encryption", "public_access_block", "policy", "lifecycle", "object_lock")
+# Public access is blocked before anything else is set.
+WRITE_ORDER = ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy")
 PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 RULE_ID = "soundfactory-backups-retention"
 LOCK_OFF_MESSAGE = (
@@ -252,21 +264,34 @@ def write_control(client: S3Client, bucket: str, control: str, value: Any) -> No
 
 # --- the provider --------------------------------------------------------------------------
 
-
-def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*REPLACE_KEYS, *CONTROLS) if k in props}
-
-
-def _outputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {**_inputs(props), "arn": f"arn:aws:s3:::{props['bucket']}"}
+REGION_MOVE_MESSAGE = (
+    "backupRegion: bucket {bucket!r} is in {old}, and S3 cannot move a bucket to another region ({new}). "
+    "Set backupRegion back to {old}; to keep backups in {new}, give the stack a new backupBucket name "
+    "(a new bucket there; the old one is kept with its backups, retire it by hand)"
+)
 
 
-class BucketProvider(AwsProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+class BucketProvider(DeclaredProvider):
+    FIELDS = (
+        identity("bucket", normalize=lower),
+        identity("region", normalize=region_or_default),
+        connection("endpoint_url", normalize=endpoint),
+        *(mutable(control) for control in CONTROLS),
+        computed("arn"),
+    )
+
+    def outputs(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**self.inputs_of(props), "arn": f"arn:aws:s3:::{props['bucket']}"}
+
+    def validate(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         failures: list[CheckFailure] = []
-        old_lock = (olds or {}).get("object_lock") or {}
+        same_bucket = bool(olds) and olds.get("bucket") == news.get("bucket")
+        old_region = region_or_default(olds.get("region", ""))
+        if same_bucket and old_region != news.get("region") and news.get("region") != UNKNOWN:
+            message = REGION_MOVE_MESSAGE.format(bucket=news["bucket"], old=old_region, new=news.get("region"))
+            failures.append(CheckFailure("region", message))
+        old_lock = olds.get("object_lock") or {}
         new_lock = news.get("object_lock") or {}
-        same_bucket = all((olds or {}).get(k) == news.get(k) for k in REPLACE_KEYS)
         if old_lock.get("mode") and not new_lock.get("mode") and same_bucket:
             failures.append(
                 CheckFailure(
@@ -280,12 +305,7 @@ class BucketProvider(AwsProvider):
             (int(r.get("expiration_days") or 0) for r in news.get("lifecycle", [])), default=0
         ):
             failures.append(CheckFailure("object_lock", "Object Lock retention is longer than the expiration"))
-        return CheckResult(news, failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
-        changes = replaces + [k for k in CONTROLS if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+        return failures
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         bucket, region = props["bucket"], props["region"]
@@ -306,18 +326,20 @@ class BucketProvider(AwsProvider):
             if error_code(exc) != "BucketAlreadyOwnedByYou":
                 raise
         # Public access is blocked before anything else is set.
-        for control in ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy"):
+        for control in WRITE_ORDER:
             write_control(client, bucket, control, props[control])
-        return CreateResult(bucket, _outputs(props))
+        return CreateResult(bucket, self.outputs(props))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         client = s3_client(news["endpoint_url"], news["region"])
-        for control in ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy"):
+        for control in WRITE_ORDER:
             if olds.get(control) != news[control]:
                 write_control(client, news["bucket"], control, news[control])
-        return UpdateResult(_outputs(news))
+        return self.outputs(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if credentials.keeping_bucket(props["bucket"]):
+            return  # retired on purpose: the stack forgets it, the bucket and its backups stay
         client = s3_client(props["endpoint_url"], props["region"])
         try:
             client.delete_bucket(Bucket=props["bucket"])
@@ -325,23 +347,29 @@ class BucketProvider(AwsProvider):
             if error_code(exc) == "NoSuchBucket":
                 return
             if error_code(exc) == "BucketNotEmpty":
-                raise RuntimeError(
-                    f"bucket {props['bucket']!r} still holds backups, and pulumi never deletes backups. "
-                    "Keep it: `pulumi state delete <this resource's urn>` forgets it; or empty it first with the "
-                    "break-glass principal (the only one the bucket policy lets delete objects)."
-                ) from None
+                raise RuntimeError(BUCKET_NOT_EMPTY.format(bucket=props["bucket"])) from None
             raise
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         client = s3_client(props["endpoint_url"], props["region"])
         try:
             live = read_controls(client, id_)
         except ClientError as exc:
             if error_code(exc) in ("NoSuchBucket", "404"):
-                return ReadResult(None, {})
+                return None
             raise
-        observed = {**{k: props[k] for k in REPLACE_KEYS}, "bucket": id_, **live}
-        return ReadResult(id_, _outputs(observed), inputs=observed)
+        return {**live, "arn": f"arn:aws:s3:::{id_}"}
+
+
+# The advice must work whatever state the stack is in: `pulumi state delete` refuses a URN
+# that names two resources (the old bucket of a replacement is one of them, marked for
+# deletion, beside its successor), so the way out is the operator's word in config.
+BUCKET_NOT_EMPTY = (
+    "bucket {bucket!r} still holds backups, and pulumi never deletes backups. To keep it and let the stack "
+    "forget it: pulumi config set backupKeepBucket {bucket}, then run the same command again (the bucket and "
+    "its backups stay as they are). To delete it instead: empty it with the break-glass principal (the only "
+    "one the bucket policy lets delete objects), then run the command again"
+)
 
 
 class Bucket(Resource, module="backups", name="Bucket"):
@@ -351,4 +379,7 @@ class Bucket(Resource, module="backups", name="Bucket"):
     bucket: pulumi.Output[str]
 
     def __init__(self, resource_name: str, settings: BucketSettings, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(BucketProvider(), resource_name, {**desired_state(settings), "arn": None}, opts)
+        provider = BucketProvider
+        super().__init__(
+            provider(), resource_name, provider.declared_inputs(desired_state(settings)), provider.options(opts)
+        )

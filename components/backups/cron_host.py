@@ -24,15 +24,7 @@ from typing import Any
 
 import paramiko
 import pulumi
-from pulumi.dynamic import (
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, Resource
 
 from components.backups import host_bundle
 from components.backups.ssh import (
@@ -41,17 +33,21 @@ from components.backups.ssh import (
     file_mode,
     make_dirs,
     read_file,
-    remember_client_key,
     run,
     write_file_atomically,
 )
+from components.provider_base import (
+    LOOPBACK_NAMES,
+    DeclaredProvider,
+    computed,
+    guard,
+    identity,
+    lower,
+    mutable,
+    sorted_list,
+    whole_number,
+)
 
-CONNECTION_KEYS = ("host", "port", "user")
-REPLACE_KEYS = (*CONNECTION_KEYS, "install_dir", "marker")
-# file_state: what `read` found for each file (plain words, never content), so a hand edit of the
-# secret env file is named in a diff without showing anything of it.
-UPDATE_KEYS = ("script", "runtime_sha256", "env_file", "crontab_line", "file_state")
-SECRET_OUTPUTS = ["env_file", "env_sha256"]
 SCRIPT_NAME = "bin/soundfactory-backup"
 RUNTIME_NAME = "lib/sfops-backup.pyz"
 ENV_NAME = "backup.env"
@@ -157,25 +153,42 @@ def _declared_sha256(props: dict[str, Any], key: str) -> str:
     return str(props.get(key) or "") if key == "runtime_sha256" else sha256(props.get(key) or "")
 
 
-def _outputs(props: dict[str, Any], install_path: str, created: list[str]) -> dict[str, Any]:
-    return {
-        **{k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS, "host_keys")},
-        "install_path": install_path,
-        "created_dirs": created,
-        "script_sha256": sha256(props["script"]),
-        "env_sha256": sha256(props["env_file"]),
-    }
+def host_name(value: Any) -> Any:
+    """One spelling per host: case, and the loopback names (a respelling is no new host)."""
+    return "127.0.0.1" if lower(value) in LOOPBACK_NAMES else lower(value)
 
 
-class CronHostProvider(ResourceProvider):
-    def configure(self, req: ConfigureRequest) -> None:
-        remember_client_key(req)
+class CronHostProvider(DeclaredProvider):
+    FIELDS = (
+        identity("host", normalize=host_name),
+        identity("port", normalize=whole_number),
+        identity("user"),
+        identity("install_dir"),
+        identity("marker"),
+        # How we check the host, not what is on it: a new pin changes nothing there.
+        guard("host_keys", normalize=sorted_list),
+        mutable("script"),
+        mutable("runtime_sha256"),
+        mutable("env_file", secret=True),
+        mutable("crontab_line"),
+        # What `read` found for each file (plain words, never content), so a hand edit of the
+        # secret env file is named in a diff without showing anything of it.
+        mutable("file_state"),
+        computed("install_path"),
+        computed("created_dirs"),
+        computed("script_sha256"),
+        computed("env_sha256", secret=True),
+    )
+    DELETE_BEFORE_REPLACE = True  # both touch the same files and crontab line
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # host_keys is how we check the host, not what is on it: a new pin changes nothing there.
-        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
-        changes = replaces + [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
+    def outputs(self, props: dict[str, Any], install_path: str, created: list[str]) -> dict[str, Any]:
+        return {
+            **self.inputs_of(props),
+            "install_path": install_path,
+            "created_dirs": created,
+            "script_sha256": sha256(props["script"]),
+            "env_sha256": sha256(props["env_file"]),
+        }
 
     def _install(self, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[str, list[str]]:
         with connect(_target(props)) as client, client.open_sftp() as sftp:
@@ -198,11 +211,13 @@ class CronHostProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         path, created = self._install(props, None)
-        return CreateResult(f"{props['user']}@{props['host']}:{props['port']}:{path}", _outputs(props, path, created))
+        return CreateResult(
+            f"{props['user']}@{props['host']}:{props['port']}:{path}", self.outputs(props, path, created)
+        )
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         path, created = self._install(news, olds)
-        return UpdateResult(_outputs(news, path, created))
+        return self.outputs(news, path, created)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         with connect(_target(props)) as client, client.open_sftp() as sftp:
@@ -219,7 +234,7 @@ class CronHostProvider(ResourceProvider):
                 except OSError:
                     break  # not empty (a log, something of someone else's): leave it and its parents
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         with connect(_target(props)) as client, client.open_sftp() as sftp:
             path = props.get("install_path") or _install_path(sftp, props["install_dir"])
             observed_files: dict[str, str] = {}
@@ -240,23 +255,14 @@ class CronHostProvider(ResourceProvider):
                 observed_files[key] = props[key] if file_state[name] == AS_DECLARED else file_state[name]
             current = read_crontab(client)
         ours = [row for row in (current or "").splitlines() if _is_ours(row, props["marker"])]
-        line = "\n".join(ours)
         if not ours and all(value == MISSING for value in file_state.values()):
-            return ReadResult(None, {})  # removed by hand: dropped from state, `up` installs it again
-        observed = {
-            **{k: props[k] for k in (*REPLACE_KEYS, "host_keys")},
+            return None  # removed by hand: dropped from state, `up` installs it again
+        return {
             **observed_files,
-            "crontab_line": line,
+            "crontab_line": "\n".join(ours),
             "file_state": file_state,
-        }
-        outputs = {
-            **observed,
             "install_path": path,
-            "created_dirs": props.get("created_dirs") or [],
-            "script_sha256": props.get("script_sha256", ""),
-            "env_sha256": props.get("env_sha256", ""),
         }
-        return ReadResult(id_, outputs, inputs=observed)
 
 
 class CronHost(Resource, module="backups", name="CronHost"):
@@ -279,25 +285,18 @@ class CronHost(Resource, module="backups", name="CronHost"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         marker = marker_for(install_dir)
-        super().__init__(
-            CronHostProvider(),
-            resource_name,
-            {
-                "host": host,
-                "port": port,
-                "user": user,
-                "host_keys": host_keys,
-                "install_dir": install_dir,
-                "marker": marker,
-                "script": script,
-                "runtime_sha256": runtime_sha256,
-                "env_file": pulumi.Output.secret(env_file),
-                "crontab_line": crontab_line(schedule, install_dir, marker),
-                "file_state": declared_file_state(),
-                "install_path": None,
-                "created_dirs": None,
-                "script_sha256": None,
-                "env_sha256": None,
-            },
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)),
-        )
+        provider = CronHostProvider
+        inputs = {
+            "host": host,
+            "port": port,
+            "user": user,
+            "host_keys": host_keys,
+            "install_dir": install_dir,
+            "marker": marker,
+            "script": script,
+            "runtime_sha256": runtime_sha256,
+            "env_file": env_file,
+            "crontab_line": crontab_line(schedule, install_dir, marker),
+            "file_state": declared_file_state(),
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

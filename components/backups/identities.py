@@ -19,13 +19,10 @@ from typing import Any
 
 import pulumi
 from botocore.exceptions import ClientError
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, Resource
 
-from components.backups.aws import AwsProvider, error_code, iam_client
-
-REPLACE_KEYS = ("endpoint_url", "region", "user_name")
-UPDATE_KEYS = ("policy_name", "policy", "key_status")
-SECRET_OUTPUTS = ["secret_access_key"]
+from components.backups.aws import error_code, iam_client, region_or_default
+from components.provider_base import UNKNOWN, DeclaredProvider, computed, connection, endpoint, identity, mutable
 
 
 def uploader_policy(bucket: str, prefix: str) -> dict[str, Any]:
@@ -63,24 +60,27 @@ def restore_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def _canonical(policy: Any) -> str:
+def canonical_json(policy: Any) -> Any:
+    """IAM hands policies back URL-decoded and reordered: one spelling per document."""
+    if policy == UNKNOWN or policy == "":
+        return policy
     return json.dumps(json.loads(policy) if isinstance(policy, str) else policy, sort_keys=True)
 
 
-def _outputs(props: dict[str, Any], key_id: str, secret: str, arn: str) -> dict[str, Any]:
-    return {
-        **{k: props[k] for k in (*REPLACE_KEYS, *UPDATE_KEYS)},
-        "access_key_id": key_id,
-        "secret_access_key": secret,
-        "arn": arn,
-    }
-
-
-class AccessIdentityProvider(AwsProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
-        changes = replaces + [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
+class AccessIdentityProvider(DeclaredProvider):
+    FIELDS = (
+        identity("user_name"),
+        # IAM is global: the endpoint and the signing region say how we reach it, not which user.
+        connection("endpoint_url", normalize=endpoint),
+        connection("region", normalize=region_or_default),
+        mutable("policy_name"),
+        mutable("policy", normalize=canonical_json),
+        mutable("key_status"),
+        computed("access_key_id"),
+        computed("secret_access_key", secret=True),
+        computed("arn"),
+    )
+    DELETE_BEFORE_REPLACE = True  # a user name is unique in the account
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         iam = iam_client(props["endpoint_url"], props["region"])
@@ -95,9 +95,10 @@ class AccessIdentityProvider(AwsProvider):
             arn = iam.get_user(UserName=user)["User"]["Arn"]  # a retried create: adopt it
         iam.put_user_policy(UserName=user, PolicyName=props["policy_name"], PolicyDocument=props["policy"])
         key = iam.create_access_key(UserName=user)["AccessKey"]
-        return CreateResult(user, _outputs(props, key["AccessKeyId"], key["SecretAccessKey"], arn))
+        outputs = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "arn": arn}
+        return CreateResult(user, {**self.inputs_of(props), **outputs})
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         iam = iam_client(news["endpoint_url"], news["region"])
         user = news["user_name"]
         if olds.get("policy_name") != news["policy_name"]:
@@ -114,7 +115,8 @@ class AccessIdentityProvider(AwsProvider):
             else:  # deleted by hand: a new key (the host's env file follows it)
                 key = iam.create_access_key(UserName=user)["AccessKey"]
                 key_id, secret = key["AccessKeyId"], key["SecretAccessKey"]
-        return UpdateResult(_outputs(news, key_id, secret, olds.get("arn", "")))
+        outputs = {"access_key_id": key_id, "secret_access_key": secret, "arn": olds.get("arn", "")}
+        return {**self.inputs_of(news), **outputs}
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         iam = iam_client(props["endpoint_url"], props["region"])
@@ -129,33 +131,28 @@ class AccessIdentityProvider(AwsProvider):
             if error_code(exc) != "NoSuchEntity":
                 raise
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         iam = iam_client(props["endpoint_url"], props["region"])
         try:
             arn = iam.get_user(UserName=id_)["User"]["Arn"]
         except ClientError as exc:
             if error_code(exc) == "NoSuchEntity":
-                return ReadResult(None, {})
+                return None
             raise
         try:
             document: Any = iam.get_user_policy(UserName=id_, PolicyName=props["policy_name"])["PolicyDocument"]
-            policy = _canonical(document)
+            policy = canonical_json(document)
         except ClientError as exc:
             if error_code(exc) != "NoSuchEntity":
                 raise
             policy = ""
         keys = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=id_)["AccessKeyMetadata"]}
-        observed = {
-            **{k: props[k] for k in REPLACE_KEYS},
+        return {
             "policy_name": props["policy_name"],
             "policy": policy,
             "key_status": keys.get(props.get("access_key_id", ""), "Deleted"),
+            "arn": arn,
         }
-        return ReadResult(
-            id_,
-            {**observed, **{k: props.get(k, "") for k in ("access_key_id", "secret_access_key")}, "arn": arn},
-            inputs=observed,
-        )
 
 
 class AccessIdentity(Resource, module="backups", name="AccessIdentity"):
@@ -173,19 +170,13 @@ class AccessIdentity(Resource, module="backups", name="AccessIdentity"):
         policy: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            AccessIdentityProvider(),
-            resource_name,
-            {
-                "endpoint_url": endpoint_url or "",
-                "region": region,
-                "user_name": user_name,
-                "policy_name": "soundfactory-backups",
-                "policy": _canonical(policy),
-                "key_status": "Active",
-                "access_key_id": None,
-                "secret_access_key": None,
-                "arn": None,
-            },
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)),
-        )
+        provider = AccessIdentityProvider
+        inputs = {
+            "endpoint_url": endpoint_url or "",
+            "region": region,
+            "user_name": user_name,
+            "policy_name": "soundfactory-backups",
+            "policy": canonical_json(policy),
+            "key_status": "Active",
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -3,9 +3,9 @@
 - The host key is pinned from config: an unknown or different key raises
   `HostKeyRejected` during the handshake, before any command or file transfer.
   There is no auto-add policy anywhere.
-- The client key comes from stack config, read in the provider's `configure()`
-  (`backupSshPrivateKey` secret, or `backupSshKeyFile`), else from an ssh-agent
-  (SSH_AUTH_SOCK). It lives in process memory, never on the pickled provider.
+- The client key comes from stack config through the credential store
+  (`components.credentials`: `backupSshPrivateKey` secret, or `backupSshKeyFile`), else
+  from an ssh-agent (SSH_AUTH_SOCK). It lives in process memory, never on the pickled provider.
 - Commands carry no secret (they show in `ps` on the host); file contents travel
   over SFTP, and a file is replaced atomically (temporary file, mode set while
   still empty, then posix-rename over the old one).
@@ -22,12 +22,11 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 import paramiko
-from pulumi.dynamic import ConfigureRequest
 
-_client_key: dict[str, str] = {}
+from components import credentials
+
 CONNECT_TIMEOUT_S = 15.0
 
 
@@ -45,17 +44,6 @@ class SshTarget:
     @property
     def known_hosts_name(self) -> str:
         return self.host if self.port == 22 else f"[{self.host}]:{self.port}"
-
-
-def remember_client_key(req: ConfigureRequest) -> None:
-    """Keep the private key text in process memory (from the config secret or the key file)."""
-    text = req.config.get("backupSshPrivateKey")
-    key_file = req.config.get("backupSshKeyFile")
-    if text:
-        _client_key["text"] = text
-    elif key_file:
-        path = Path(key_file).expanduser()
-        _client_key["text"] = (path if path.is_absolute() else Path.cwd() / path).read_text()
 
 
 def _private_key(text: str) -> paramiko.PKey:
@@ -88,7 +76,10 @@ def connect(target: SshTarget) -> Iterator[paramiko.SSHClient]:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     _pin(client, target)
-    text = _client_key.get("text")
+    problems = credentials.ssh_key_problems()
+    if problems:
+        raise ValueError(f"the SSH key from config cannot be read: {'; '.join(problems)}")
+    text = credentials.ssh_private_key() or None
     try:
         client.connect(
             target.host,

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 import httpx
 
+from components.credentials import TOKEN_ENV
 from components.http_retry import RetryPolicy, send_with_retry
 
 JSON = dict[str, Any]
-TOKEN_ENV = "NETLIFY_AUTH_TOKEN"  # noqa: S105 - the variable name, not a value
 
 
 class NetlifyApiError(Exception):

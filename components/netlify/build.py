@@ -22,17 +22,22 @@ from datetime import datetime
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, Resource
 
 from components.netlify.api import JSON, NetlifyApiError, NetlifyClient
 from components.netlify.env_listing import site_env
-from components.netlify.provider import NetlifyProvider, netlify_client
+from components.netlify.provider import netlify_client
+from components.provider_base import (
+    DeclaredProvider,
+    Kind,
+    computed,
+    connection,
+    endpoint,
+    guard,
+    identity,
+    lower,
+    mutable,
+)
 
 # Polls start fast (small sites build in seconds) and slow down, to stay far below
 # Netlify's 500 requests a minute during long builds.
@@ -98,7 +103,6 @@ def ensure_build(client: NetlifyClient, site_id: str, listing: list[JSON]) -> st
 
 
 LIVE_ENV_CURRENT = "built from the current variables"
-OUTPUT_ONLY = ("deploy_id", "built_fingerprint", "env_stamps")
 
 
 def managed_stamps(listing: list[JSON], keys: list[str]) -> dict[str, str]:
@@ -135,18 +139,27 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
         interval = min(MAX_POLL_S, interval * 1.5)
 
 
-class ProductionBuildProvider(NetlifyProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("site_id") != news.get("site_id"):
-            return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=False)
-        changed = [k for k in ("fingerprint", "pinned", "api_url", "account_id") if olds.get(k) != news.get(k)]
-        # Compared only once recorded: stacks written before `live_env` existed show no diff.
-        if "live_env" in olds and olds.get("live_env") != news.get("live_env"):
-            changed.append("live_env")
+class ProductionBuildProvider(DeclaredProvider):
+    FIELDS = (
+        identity("site_id"),
+        connection("api_url", normalize=endpoint),
+        connection("account_id", normalize=lower),
+        # Hashes over secret values stay encrypted in state like the values themselves.
+        mutable("fingerprint", secret=True),
+        mutable("pinned"),
+        mutable("live_env"),
+        guard("keys"),
+        guard("wait"),
+        guard("timeout_s"),
+        computed("deploy_id"),
+        computed("built_fingerprint", secret=True),
+        computed("env_stamps"),
+    )
+
+    def extra_changes(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         # Unpinning with env changes made while pinned needs the build that was held back.
-        if not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint"):
-            changed.append("fingerprint")
-        return DiffResult(changes=bool(changed), replaces=[])
+        held_back = not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint")
+        return ["fingerprint"] if held_back and "fingerprint" not in self.changed(olds, news, Kind.MUTABLE) else []
 
     def _converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         outs = {**props}
@@ -181,26 +194,27 @@ class ProductionBuildProvider(NetlifyProvider):
         outs = self._converge(props, None)
         return CreateResult(f"{props['site_id']}/production-build", outs)
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._converge(news, olds))
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        return self._converge(news, olds)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         # Deploys are the site's history: nothing to remove when Pulumi stops managing builds.
         return None
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        outs = dict(props)
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         recorded = props.get("env_stamps")
-        if recorded and not props.get("pinned"):
-            listed = site_env(props["api_url"], props["account_id"], props["site_id"])
-            changed = stale_keys(recorded, {key: str(var.get("updated_at", "")) for key, var in listed.items()})
-            outs["live_env"] = (
+        if not recorded or props.get("pinned"):
+            return {}  # nothing recorded to compare with, or a pin holds the live build
+        listed = site_env(props["api_url"], props["account_id"], props["site_id"])
+        changed = stale_keys(recorded, {key: str(var.get("updated_at", "")) for key, var in listed.items()})
+        return {
+            "live_env": (
                 f"stale: {', '.join(changed)} changed in Netlify after the live build; one build brings the site up "
                 "to date"
                 if changed
                 else LIVE_ENV_CURRENT
             )
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k not in OUTPUT_ONLY})
+        }
 
 
 class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
@@ -220,25 +234,16 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
         timeout_s: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            ProductionBuildProvider(),
-            resource_name,
-            {
-                "api_url": api_url,
-                "account_id": account_id,
-                "site_id": site_id,
-                "fingerprint": fingerprint,
-                "keys": sorted(keys),
-                "live_env": LIVE_ENV_CURRENT,
-                "pinned": pinned,
-                "wait": wait,
-                "timeout_s": timeout_s,
-                "deploy_id": None,
-                "built_fingerprint": None,
-                "env_stamps": None,
-            },
-            # Hashes over secret values stay encrypted in state like the values themselves.
-            pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=["fingerprint", "built_fingerprint"])
-            ),
-        )
+        provider = ProductionBuildProvider
+        inputs = {
+            "api_url": api_url,
+            "account_id": account_id,
+            "site_id": site_id,
+            "fingerprint": fingerprint,
+            "keys": sorted(keys),
+            "live_env": LIVE_ENV_CURRENT,
+            "pinned": pinned,
+            "wait": wait,
+            "timeout_s": timeout_s,
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

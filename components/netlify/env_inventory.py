@@ -15,16 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, Resource
 
 from components.netlify.env_listing import forget, site_env
-from components.netlify.provider import NetlifyProvider, netlify_client
+from components.netlify.provider import netlify_client
+from components.provider_base import DeclaredProvider, computed, connection, endpoint, lower, mutable, sorted_list
 
 
 def _unmanaged(props: dict[str, Any]) -> list[str]:
@@ -32,17 +27,20 @@ def _unmanaged(props: dict[str, Any]) -> list[str]:
     return sorted(set(remote) - set(props["declared_keys"]))
 
 
-class EnvInventoryProvider(NetlifyProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+class EnvInventoryProvider(DeclaredProvider):
+    FIELDS = (
+        connection("api_url", normalize=endpoint),
+        connection("account_id", normalize=lower),
+        mutable("site_id"),
+        mutable("declared_keys", normalize=sorted_list),
         # Hand-made keys are reported, never acted on, so they alone never make a diff.
-        keys = ("api_url", "account_id", "site_id", "declared_keys")
-        changed = [k for k in keys if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[])
+        computed("unmanaged_keys"),
+    )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['site_id']}/env-inventory", {**props, "unmanaged_keys": _unmanaged(props)})
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if olds.get("site_id") == news.get("site_id"):
             dropped = sorted(set(olds.get("declared_keys") or []) - set(news["declared_keys"]))
             if dropped:
@@ -50,16 +48,13 @@ class EnvInventoryProvider(NetlifyProvider):
                     for key in dropped:
                         client.delete_env(news["account_id"], news["site_id"], key)
                 forget(news["api_url"], news["site_id"])
-        return UpdateResult({**news, "unmanaged_keys": _unmanaged(news)})
+        return {**self.inputs_of(news), "unmanaged_keys": _unmanaged(news)}
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        observed = {k: props.get(k) for k in ("api_url", "account_id", "site_id", "declared_keys")}
-        unmanaged = _unmanaged({**props, **observed})
-        inputs: dict[str, Any] = {**observed, "unmanaged_keys": []}
-        return ReadResult(id_, {**observed, "unmanaged_keys": unmanaged}, inputs=inputs)
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return {"unmanaged_keys": _unmanaged(props)}
 
 
 class EnvInventory(Resource, module="netlify", name="EnvInventory"):
@@ -75,15 +70,11 @@ class EnvInventory(Resource, module="netlify", name="EnvInventory"):
         declared_keys: list[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            EnvInventoryProvider(),
-            resource_name,
-            {
-                "api_url": api_url,
-                "account_id": account_id,
-                "site_id": site_id,
-                "declared_keys": sorted(declared_keys),
-                "unmanaged_keys": [],
-            },
-            opts,
-        )
+        provider = EnvInventoryProvider
+        inputs = {
+            "api_url": api_url,
+            "account_id": account_id,
+            "site_id": site_id,
+            "declared_keys": sorted(declared_keys),
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

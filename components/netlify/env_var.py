@@ -12,33 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, Resource
 
+from components import credentials
 from components.netlify.api import JSON, NetlifyApiError
 from components.netlify.env_listing import forget, site_env
-from components.netlify.provider import NetlifyProvider, leaving_site, netlify_client
+from components.netlify.provider import netlify_client
 from components.netlify.site_binding import Binding, Unreachable, binding_problem, require_binding, switch_problem
+from components.provider_base import (
+    DeclaredProvider,
+    computed,
+    connection,
+    endpoint,
+    guard,
+    identity,
+    lower,
+    mutable,
+    sorted_list,
+)
 
 # Every scope Netlify knows (a check, not a choice: the site component picks its own).
 NETLIFY_SCOPES = ("builds", "functions", "runtime", "post-processing")
 CHANGED_MARKER = "<changed outside Pulumi at {stamp}>"
-# What identifies the remote variable. How we reach it (API base, account spelling) is
-# not identity: a change there updates state and calls nothing, so it can never turn
-# into "create the same variable, then delete it".
-IDENTITY_KEYS = ("site_id", "key")
-CONNECTION_KEYS = ("api_url", "account_id")
 ADDRESS_KEYS = ("api_url", "account_id", "site_id", "key")  # what every call needs
-UPDATE_KEYS = ("is_secret", "scopes", "values")
-# Checked before the first write and whenever the site changes; never a diff of their own.
-BINDING_KEYS = ("site_url", "site_move_from")
 
 
 def _binding(props: dict[str, Any]) -> Binding | None:
@@ -51,7 +47,8 @@ def _binding(props: dict[str, Any]) -> Binding | None:
 def _site_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
     """At preview: refuse another site than the one managed, or a site that is not ours."""
     binding = _binding(news)
-    if binding is None or (olds and all(olds.get(k) == news.get(k) for k in ("site_id", "account_id"))):
+    same = olds and all(str(olds.get(k)).lower() == str(news.get(k)).lower() for k in ("site_id", "account_id"))
+    if binding is None or same:
         return None
     switch = switch_problem(str(olds.get("site_id") or ""), binding, str(news.get("site_move_from") or ""))
     if switch:
@@ -72,16 +69,28 @@ def env_body(props: dict[str, Any]) -> JSON:
     }
 
 
-def _outputs(props: dict[str, Any], remote: JSON) -> dict[str, Any]:
-    return {**props, "updated_at": remote.get("updated_at", "")}
+class EnvVarProvider(DeclaredProvider):
+    FIELDS = (
+        # What identifies the remote variable. How we reach it (API base, account spelling) is
+        # not identity: a change there updates state and calls nothing, so it can never turn
+        # into "create the same variable, then delete it".
+        identity("site_id"),
+        identity("key"),
+        connection("api_url", normalize=endpoint),
+        connection("account_id", normalize=lower),
+        mutable("is_secret"),
+        mutable("scopes", normalize=sorted_list),
+        mutable("values"),
+        # Checked before the first write and whenever the site changes; never a diff of their own.
+        guard("site_url"),
+        guard("site_move_from", normalize=lower),
+        computed("updated_at"),
+    )
 
+    def outputs(self, props: dict[str, Any], remote: JSON) -> dict[str, Any]:
+        return {**self.inputs_of(props), "updated_at": remote.get("updated_at", "")}
 
-def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*ADDRESS_KEYS, *UPDATE_KEYS, *BINDING_KEYS) if k in props}
-
-
-class EnvVarProvider(NetlifyProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def validate(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         failures = [
             CheckFailure("scopes", f"unknown scope {scope!r}; allowed: {', '.join(NETLIFY_SCOPES)}")
             for scope in news.get("scopes", [])
@@ -89,15 +98,10 @@ class EnvVarProvider(NetlifyProvider):
         ]
         if not news.get("values"):
             failures.append(CheckFailure("values", "at least one deploy context needs a value"))
-        problem = _site_problem(olds or {}, news)
+        problem = _site_problem(olds, news)
         if problem:
             failures.append(CheckFailure("site_id", problem))
-        return CheckResult(news, failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in IDENTITY_KEYS if olds.get(k) != news.get(k)]
-        changes = replaces + [k for k in (*CONNECTION_KEYS, *UPDATE_KEYS) if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+        return failures
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         binding = _binding(props)
@@ -114,22 +118,18 @@ class EnvVarProvider(NetlifyProvider):
                 if exc.status != 409:
                     raise
                 created = client.put_env(account_id, site_id, key, env_body(props))
-        return CreateResult(f"{site_id}/{key}", _outputs(props, created))
+        return CreateResult(f"{site_id}/{key}", self.outputs(props, created))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        if all(olds.get(k) == news.get(k) for k in UPDATE_KEYS):
-            # Only how we reach the variable changed: writing it again would move its
-            # `updated_at` and so look like an env change that needs a build.
-            return UpdateResult({**news, "updated_at": olds.get("updated_at", "")})
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         api_url, account_id, site_id, key = (news[k] for k in ADDRESS_KEYS)
         forget(api_url, site_id)
         with netlify_client(api_url) as client:
             updated = client.upsert_env(account_id, site_id, key, env_body(news))
-        return UpdateResult(_outputs(news, updated))
+        return self.outputs(news, updated)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
-        if leaving_site(site_id):
+        if credentials.leaving_netlify_site(site_id):
             # A move to another site replaces every variable; the old site keeps its copy
             # until someone deletes it there on purpose.
             return
@@ -137,11 +137,11 @@ class EnvVarProvider(NetlifyProvider):
         with netlify_client(api_url) as client:
             client.delete_env(account_id, site_id, key)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
         remote = site_env(api_url, account_id, site_id).get(key)
         if remote is None:
-            return ReadResult(None, {})
+            return None
         values: dict[str, str] = {}
         stored = dict(props.get("values") or {})
         stamp = remote.get("updated_at", "")
@@ -154,13 +154,12 @@ class EnvVarProvider(NetlifyProvider):
                 values[context] = stored[context]
             else:
                 values[context] = CHANGED_MARKER.format(stamp=stamp or "an unknown time")
-        observed = {
-            **_inputs(props),
+        return {
             "is_secret": bool(remote.get("is_secret")),
             "scopes": sorted(remote.get("scopes") or []),
             "values": values,
+            "updated_at": stamp,
         }
-        return ReadResult(id_, {**observed, "updated_at": stamp}, inputs=observed)
 
 
 class EnvVar(Resource, module="netlify", name="EnvVar"):
@@ -183,21 +182,23 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
         scopes: list[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # Secret only where the variable is: a plain flag stays readable in a preview.
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["values"]) if is_secret else None
+        provider = EnvVarProvider
+        inputs = {
+            "api_url": api_url,
+            "account_id": account_id,
+            "site_id": site_id,
+            "site_url": site_url,
+            "site_move_from": site_move_from or "",
+            "key": key,
+            "values": pulumi.Output.secret(values) if is_secret else values,
+            "is_secret": is_secret,
+            "scopes": sorted(scopes),
+        }
         super().__init__(
-            EnvVarProvider(),
+            provider(),
             resource_name,
-            {
-                "api_url": api_url,
-                "account_id": account_id,
-                "site_id": site_id,
-                "site_url": site_url,
-                "site_move_from": site_move_from or "",
-                "key": key,
-                "values": pulumi.Output.secret(values) if is_secret else values,
-                "is_secret": is_secret,
-                "scopes": sorted(scopes),
-                "updated_at": None,
-            },
-            pulumi.ResourceOptions.merge(opts, secret_opts),
+            provider.declared_inputs(inputs),
+            pulumi.ResourceOptions.merge(provider.options(opts), secret_opts),
         )

@@ -14,21 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, Resource
 
-from components.http_retry import RetryPolicy
+from components.http_retry import PREVIEW
 from components.netlify.api import JSON, NetlifyClient
-from components.netlify.provider import NetlifyProvider, netlify_client
-
-QUICK = RetryPolicy(attempts=2, max_delay_s=1.0)
+from components.netlify.provider import netlify_client
+from components.provider_base import DeclaredProvider, computed, connection, endpoint, guard, identity, mutable
 
 
 def pin_problem(client: NetlifyClient, site_id: str, deploy_id: str) -> str | None:
@@ -59,40 +50,50 @@ def newest_ready_production(client: NetlifyClient, site_id: str) -> JSON | None:
     return max(ready, key=lambda d: str(d.get("created_at", "")), default=None)
 
 
-class PublishedDeployProvider(NetlifyProvider):
+class PublishedDeployProvider(DeclaredProvider):
+    FIELDS = (
+        identity("site_id"),
+        connection("api_url", normalize=endpoint),
+        mutable("pinned_deploy"),
+        mutable("latest_build"),
+        mutable("serving"),
+        # What the preview says the site will serve: information, never a diff of its own.
+        guard("publishes"),
+        computed("published_deploy_id"),
+        computed("locked"),
+    )
+    DELETE_BEFORE_REPLACE = True  # one published deploy and one lock per site
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = super().check(olds, news)
+        return self._describe_publishing(olds, checked.inputs or news, list(checked.failures or []))
+
+    def _describe_publishing(
+        self, olds: dict[str, Any], news: dict[str, Any], failures: list[CheckFailure]
+    ) -> CheckResult:
         pinned = news.get("pinned_deploy") or ""
         previous = olds or {}
         if pinned == previous.get("pinned_deploy", None) or not isinstance(news.get("site_id"), str):
-            return CheckResult({**news, "publishes": previous.get("publishes", "")}, [])
+            return CheckResult({**news, "publishes": previous.get("publishes", "")}, failures)
         # Reads only when the pin changes: a bad id must fail the preview, not the update, and the
         # preview should say which deploy the site will serve.
         if pinned:
             with netlify_client(news["api_url"]) as client:
                 problem = pin_problem(client, news["site_id"], pinned)
                 if problem:
-                    return CheckResult(news, [CheckFailure("pinned_deploy", problem)])
+                    return CheckResult(news, [*failures, CheckFailure("pinned_deploy", problem)])
                 publishes = f"pinned deploy {describe(client.get_deploy(pinned) or {'id': pinned})}, locked"
         else:
             publishes = "the newest ready production deploy"
             try:
                 # Informational only: an unreachable API must not fail a preview that changes nothing there.
-                with netlify_client(news["api_url"], QUICK) as client:
+                with netlify_client(news["api_url"], PREVIEW) as client:
                     newest = newest_ready_production(client, news["site_id"])
                 if newest:
                     publishes += f" (now {describe(newest)}; a build started by this update would come after it)"
             except Exception:  # noqa: S110 - the generic description stands
                 pass
-        return CheckResult({**news, "publishes": publishes}, [])
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if olds.get("site_id") != news.get("site_id"):
-            return DiffResult(changes=True, replaces=["site_id"], delete_before_replace=True)
-        changed = [k for k in ("pinned_deploy", "latest_build", "api_url") if olds.get(k) != news.get(k)]
-        # Compared only once recorded: stacks written before `serving` existed show no diff.
-        if "serving" in olds and olds.get("serving") != news.get("serving"):
-            changed.append("serving")
-        return DiffResult(changes=bool(changed), replaces=[])
+        return CheckResult({**news, "publishes": publishes}, failures)
 
     def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
         site_id, pinned = props["site_id"], props.get("pinned_deploy") or ""
@@ -119,11 +120,8 @@ class PublishedDeployProvider(NetlifyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['site_id']}/published-deploy", self._converge(props))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        if all(olds.get(k) == news.get(k) for k in ("pinned_deploy", "latest_build", "serving")):
-            # Only the API address changed: the site already serves what is declared.
-            return UpdateResult({**news, **{k: olds.get(k) for k in ("published_deploy_id", "locked")}})
-        return UpdateResult(self._converge(news))
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        return self._converge(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Leaving a lock behind would silently stop every future deploy from publishing.
@@ -133,7 +131,7 @@ class PublishedDeployProvider(NetlifyProvider):
                 if published.get("locked"):
                     client.unlock_deploy(published["id"])
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         with netlify_client(props["api_url"]) as client:
             published = client.get_site(props["site_id"]).get("published_deploy") or {}
             observed_pin = published.get("id", "") if published.get("locked") else ""
@@ -147,16 +145,12 @@ class PublishedDeployProvider(NetlifyProvider):
                     )
                 elif "serving" not in props:
                     serving = None  # a stack written before `serving` existed: no phantom change
-        inputs = {k: props.get(k) for k in ("api_url", "site_id", "latest_build", "publishes")} | {
-            "pinned_deploy": observed_pin
-        }
-        if serving is not None:
-            inputs["serving"] = serving
-        outs = inputs | {
+        live = {
+            "pinned_deploy": observed_pin,
             "published_deploy_id": published.get("id", ""),
             "locked": bool(published.get("locked")),
         }
-        return ReadResult(id_, outs, inputs=inputs)
+        return live | ({"serving": serving} if serving is not None else {})
 
 
 class PublishedDeploy(Resource, module="netlify", name="PublishedDeploy"):
@@ -173,18 +167,13 @@ class PublishedDeploy(Resource, module="netlify", name="PublishedDeploy"):
         latest_build: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            PublishedDeployProvider(),
-            resource_name,
-            {
-                "api_url": api_url,
-                "site_id": site_id,
-                "pinned_deploy": pinned_deploy or "",
-                "latest_build": latest_build,
-                "serving": serving_label(pinned_deploy),
-                "publishes": None,
-                "published_deploy_id": None,
-                "locked": None,
-            },
-            opts,
-        )
+        provider = PublishedDeployProvider
+        inputs = {
+            "api_url": api_url,
+            "site_id": site_id,
+            "pinned_deploy": pinned_deploy or "",
+            "latest_build": latest_build,
+            "serving": serving_label(pinned_deploy),
+            "publishes": None,
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -19,11 +19,12 @@ import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, Resource
 
 from components.netlify.build import ensure_build, wait_until_ready
 from components.netlify.env_var import env_body
-from components.netlify.provider import NetlifyProvider, netlify_client
+from components.netlify.provider import netlify_client
+from components.provider_base import DeclaredProvider, computed, connection, endpoint, guard, lower, mutable
 
 SEPARATOR = ","
 
@@ -32,24 +33,35 @@ def overlap_value(new: str, old: str) -> str:
     return f"{new}{SEPARATOR}{old}"
 
 
-class SecretHandoverProvider(NetlifyProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in ("value", "api_url", "account_id", "site_id") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[])
+class SecretHandoverProvider(DeclaredProvider):
+    # Nothing remote belongs to it: no identity, never replaced.
+    FIELDS = (
+        connection("api_url", normalize=endpoint),
+        connection("account_id", normalize=lower),
+        mutable("site_id"),
+        mutable("value", secret=True),
+        guard("key"),
+        guard("contexts"),
+        guard("scopes"),
+        guard("pinned"),
+        guard("timeout_s"),
+        computed("handover_deploy_id"),
+        computed("rotated_at"),
+    )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = {**props, "handover_deploy_id": "", "rotated_at": 0.0}
         return CreateResult(f"{props['site_id']}/{props['key']}/handover", outs)
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         old, new = str(olds.get("value") or ""), str(news.get("value") or "")
-        outs = {**news, "handover_deploy_id": olds.get("handover_deploy_id", ""), "rotated_at": olds.get("rotated_at")}
+        outs = self.kept_outputs(olds, news)
         if not old or old == new or olds.get("site_id") != news.get("site_id"):
-            return UpdateResult(outs)
+            return outs
         if news.get("pinned"):
             # A pinned site publishes nothing new: the ordinary build carries the new value
             # when the pin is released; the sender's retries cover the gap.
-            return UpdateResult({**outs, "rotated_at": time.time()})
+            return {**outs, "rotated_at": time.time()}
         account_id, site_id, key = news["account_id"], news["site_id"], news["key"]
         body = env_body(
             {
@@ -63,13 +75,10 @@ class SecretHandoverProvider(NetlifyProvider):
             client.upsert_env(account_id, site_id, key, body)
             deploy_id = ensure_build(client, site_id, client.list_env(account_id, site_id))
             wait_until_ready(client, deploy_id, float(news.get("timeout_s", 900)))
-        return UpdateResult({**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time()})
+        return {**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time()}
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # the variable belongs to its EnvVar resource
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)
 
 
 class SecretHandover(Resource, module="netlify", name="SecretHandover"):
@@ -91,21 +100,16 @@ class SecretHandover(Resource, module="netlify", name="SecretHandover"):
         timeout_s: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            SecretHandoverProvider(),
-            resource_name,
-            {
-                "api_url": api_url,
-                "account_id": account_id,
-                "site_id": site_id,
-                "key": key,
-                "value": pulumi.Output.secret(value),
-                "contexts": contexts,
-                "scopes": scopes,
-                "pinned": pinned,
-                "timeout_s": timeout_s,
-                "handover_deploy_id": None,
-                "rotated_at": None,
-            },
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["value"])),
-        )
+        provider = SecretHandoverProvider
+        inputs = {
+            "api_url": api_url,
+            "account_id": account_id,
+            "site_id": site_id,
+            "key": key,
+            "value": value,
+            "contexts": contexts,
+            "scopes": scopes,
+            "pinned": pinned,
+            "timeout_s": timeout_s,
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

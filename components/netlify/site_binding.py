@@ -18,11 +18,9 @@ from urllib.parse import urlparse
 
 import httpx
 
-from components.http_retry import RetryExhausted, RetryPolicy
+from components.http_retry import PREVIEW, RetryExhausted
 from components.netlify.api import JSON, NetlifyApiError
 from components.netlify.provider import netlify_client
-
-QUICK = RetryPolicy(attempts=2, max_delay_s=1.0)
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def _hosts(site: JSON) -> set[str]:
 
 def _fetch_site(binding: Binding) -> JSON | None:
     try:
-        with netlify_client(binding.api_url, QUICK) as client:
+        with netlify_client(binding.api_url, PREVIEW) as client:
             return client.get_site(binding.site_id)
     except NetlifyApiError as exc:
         if exc.status == 404:
@@ -123,7 +121,7 @@ def require_binding(binding: Binding) -> None:
 def site_summary(api_url: str, site_id: str) -> str:
     """The site's id, name and URL when the API can tell, else its id alone (for messages)."""
     try:
-        with netlify_client(api_url, QUICK) as client:
+        with netlify_client(api_url, PREVIEW) as client:
             return describe_site(client.get_site(site_id))
     except Exception:
         return site_id

@@ -14,6 +14,7 @@ from typing import TypeVar
 import stripe
 import tenacity
 
+from components import credentials
 from components.http_retry import RetryPolicy, policy_from_env
 
 T = TypeVar("T")
@@ -37,6 +38,11 @@ def stripe_client(api_url: str, secret_key: str) -> stripe.StripeClient:
 
 class StripeSetupError(Exception):
     pass
+
+
+def client_for(api_url: str) -> stripe.StripeClient:
+    """A client with the key the provider process was configured with (`components.credentials`)."""
+    return stripe_client(api_url, credentials.stripe_secret_key())
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -25,21 +25,26 @@ from typing import Any, cast
 
 import pulumi
 import stripe
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, Resource
 from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 
-from components.http_retry import RetryPolicy
-from components.stripe.api import StripeSetupError, describe, with_retry
-from components.stripe.provider import StripeProvider, client_for
+from components.http_retry import PREVIEW, RetryPolicy
+from components.provider_base import (
+    DeclaredProvider,
+    computed,
+    connection,
+    endpoint,
+    guard,
+    identity,
+    mutable,
+    sorted_list,
+)
+from components.stripe.api import StripeSetupError, client_for, describe, with_retry
 
 MANAGED_BY = "soundfactory-infra"
 MAX_ENDPOINTS = 16  # per Stripe account
 REPLACE_KEYS = ("api_version", "connect", "livemode")
-UPDATE_KEYS = ("url", "enabled_events", "description", "metadata", "disabled")
 KEY_SEQUENCE = 8
-# A preview's look at the account may not ride out an outage: the create re-checks anyway.
-PREVIEW_POLICY = RetryPolicy(attempts=2, max_delay_s=1.0)
-OUTPUT_ONLY = ("secret", "status")
 
 
 def managed_metadata(stack: str, resource: str, connect: bool) -> dict[str, str]:
@@ -172,8 +177,26 @@ def adoption_problem(current: stripe.WebhookEndpoint, props: dict[str, Any]) -> 
     return None
 
 
-class WebhookEndpointProvider(StripeProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+class WebhookEndpointProvider(DeclaredProvider):
+    FIELDS = (
+        # Fixed at creation: a change needs a new endpoint, and so a new signing secret.
+        identity("api_version"),
+        identity("connect"),
+        identity("livemode"),
+        identity("signing_secret_issued_for"),
+        connection("api_url", normalize=endpoint),
+        mutable("url"),
+        mutable("enabled_events", normalize=sorted_list),
+        mutable("description"),
+        mutable("metadata"),
+        mutable("disabled"),
+        guard("adopt_id"),
+        guard("adopt_secret", secret=True),
+        computed("secret", secret=True),
+        computed("status"),
+    )
+
+    def validate(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         failures = []
         if not news.get("enabled_events"):
             failures.append(CheckFailure("enabled_events", "an endpoint needs at least one event"))
@@ -188,13 +211,13 @@ class WebhookEndpointProvider(StripeProvider):
             problem = self._cap_problem(news)
             if problem:
                 failures.append(CheckFailure("url", problem))
-        return CheckResult(news, failures)
+        return failures
 
     def _adoption_problem_at_preview(self, news: dict[str, Any]) -> str | None:
         endpoint_id = str(news["adopt_id"])
         try:
             client = client_for(str(news["api_url"]))
-            current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id), PREVIEW_POLICY)
+            current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id), PREVIEW)
         except StripeSetupError:
             return None
         except stripe.StripeError as exc:
@@ -206,7 +229,7 @@ class WebhookEndpointProvider(StripeProvider):
     def _cap_problem(self, news: dict[str, Any]) -> str | None:
         """At preview: a new endpoint must fit under Stripe's cap (a replacement briefly needs two)."""
         try:
-            endpoints = _all_endpoints(client_for(str(news["api_url"])), PREVIEW_POLICY)
+            endpoints = _all_endpoints(client_for(str(news["api_url"])), PREVIEW)
         except (stripe.StripeError, StripeSetupError):
             return None  # an offline preview still previews; the create meets Stripe's own cap error
         if any(_same_slot(endpoint, news) for endpoint in endpoints):
@@ -218,20 +241,6 @@ class WebhookEndpointProvider(StripeProvider):
             f"{MAX_ENDPOINTS}, and this change needs a new one (a new api_version keeps the old endpoint until the "
             "site has the new secret); delete an unused endpoint first (Dashboard > Developers > Webhooks), "
             "or adopt an existing one with stripeWebhookAdoptId"
-        )
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
-        changed = [k for k in UPDATE_KEYS if olds.get(k) != news.get(k)]
-        if sorted(olds.get("enabled_events") or []) == sorted(news.get("enabled_events") or []):
-            changed = [k for k in changed if k != "enabled_events"]
-        # api_url is where the API is, not which endpoint: a new spelling calls nothing.
-        if olds.get("api_url") != news.get("api_url"):
-            changed.append("api_url")
-        return DiffResult(
-            changes=bool(replaces or changed),
-            replaces=[*replaces, "signing_secret_issued_for"] if replaces else [],
-            delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -281,18 +290,18 @@ class WebhookEndpointProvider(StripeProvider):
         updated = with_retry(lambda: client.v1.webhook_endpoints.update(endpoint_id, params)) if params else current
         return CreateResult(endpoint_id, {**props, "secret": props.get("adopt_secret", ""), **observed(updated)})
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update_remote(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         params = cast(WebhookEndpointUpdateParams, update_params(olds, news))
-        outs = {**news, "secret": olds.get("secret", ""), "status": olds.get("status", "")}
+        outs = self.kept_outputs(olds, news)
         if not params:
-            return UpdateResult(outs)  # only the API address changed: nothing to call
+            return outs
         client = client_for(news["api_url"])
         try:
             endpoint = with_retry(lambda: client.v1.webhook_endpoints.update(id_, params))
         except stripe.StripeError as exc:
             hint = " (it was deleted outside Pulumi: run pulumi refresh, then pulumi up)" if _is_missing(exc) else ""
             raise RuntimeError(f"updating webhook endpoint {id_}: {describe(exc)}{hint}") from exc
-        return UpdateResult({**outs, **observed(endpoint)})
+        return {**outs, **observed(endpoint)}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._delete(client_for(props["api_url"]), id_)
@@ -304,17 +313,16 @@ class WebhookEndpointProvider(StripeProvider):
             if not _is_missing(exc):
                 raise RuntimeError(f"deleting webhook endpoint {endpoint_id}: {describe(exc)}") from exc
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         client = client_for(props["api_url"])
         try:
-            endpoint = with_retry(lambda: client.v1.webhook_endpoints.retrieve(id_))
+            live = with_retry(lambda: client.v1.webhook_endpoints.retrieve(id_))
         except stripe.StripeError as exc:
             if _is_missing(exc):
                 # Deleted by hand: dropped from state; the next `up` creates a new one (and a new secret).
-                return ReadResult("", {})
+                return None
             raise
-        outs = {**props, **observed(endpoint)}
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k not in OUTPUT_ONLY})
+        return observed(live)
 
 
 class WebhookEndpointResource(Resource, module="stripe", name="WebhookEndpoint"):
@@ -338,26 +346,19 @@ class WebhookEndpointResource(Resource, module="stripe", name="WebhookEndpoint")
         adopt_secret: pulumi.Input[str] = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            WebhookEndpointProvider(),
-            resource_name,
-            {
-                "api_url": api_url,
-                "url": url,
-                "enabled_events": sorted(enabled_events),
-                "api_version": api_version,
-                "signing_secret_issued_for": issued_for(api_version, connect),
-                "description": description,
-                "metadata": managed_metadata(stack, resource_name, connect),
-                "disabled": disabled,
-                "connect": connect,
-                "livemode": livemode,
-                "adopt_id": adopt_id,
-                "adopt_secret": pulumi.Output.secret(adopt_secret),
-                "secret": None,
-                "status": None,
-            },
-            pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=["secret", "adopt_secret"])
-            ),
-        )
+        provider = WebhookEndpointProvider
+        inputs = {
+            "api_url": api_url,
+            "url": url,
+            "enabled_events": sorted(enabled_events),
+            "api_version": api_version,
+            "signing_secret_issued_for": issued_for(api_version, connect),
+            "description": description,
+            "metadata": managed_metadata(stack, resource_name, connect),
+            "disabled": disabled,
+            "connect": connect,
+            "livemode": livemode,
+            "adopt_id": adopt_id,
+            "adopt_secret": adopt_secret,
+        }
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

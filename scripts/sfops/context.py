@@ -18,7 +18,8 @@ from enum import IntEnum
 from functools import cached_property
 from pathlib import Path
 
-from components.netlify.api import TOKEN_ENV, NetlifyClient
+from components.credentials import TOKEN_ENV
+from components.netlify.api import NetlifyClient
 from components.stack_config import PROJECT, ConfigError, StackConfig, load_stack_config
 from scripts.sfops.output import Output
 

@@ -46,10 +46,13 @@ def test_stripe_updatable_fields_update_in_place() -> None:
 
 
 def test_api_version_and_connect_replace_and_say_the_secret_rotates() -> None:
-    changes, replaces = diff(api_version="2026-09-30.endive")
+    # As the resource declares them: the secret's lineage follows api_version and connect.
+    version = "2026-09-30.endive"
+    changes, replaces = diff(api_version=version, signing_secret_issued_for=issued_for(version, False))
     assert changes
     assert replaces == ["api_version", "signing_secret_issued_for"]
-    assert diff(connect=True)[1] == ["connect", "signing_secret_issued_for"]
+    connect = {"connect": True, "signing_secret_issued_for": issued_for(BASE["api_version"], True)}
+    assert diff(**connect)[1] == ["connect", "signing_secret_issued_for"]
 
 
 def test_a_new_api_address_is_an_update_not_a_replacement() -> None:

@@ -1,1 +1,0 @@
-from components.netlify.site import *  # noqa: F403 - old path kept: stacks written before the move unpickle providers from it
