@@ -56,10 +56,15 @@ def main() -> None:
         pulumi.export(name, pulumi.Output.secret(value) if config.is_secret(config_key) else value)
 
     started = time.time()
-    webhook = WebhookEndpoint("stripe-webhook", config.stripe, f"{pulumi.get_project()}/{pulumi.get_stack()}")
+    stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    webhook = WebhookEndpoint("stripe-webhook", config.stripe, stack, protect=config.protect)
     site = NetlifySite(
         "site",
-        NetlifySiteArgs(netlify=config.netlify, variables=site_variables(config, sms_pepper(config), webhook.secret)),
+        NetlifySiteArgs(
+            netlify=config.netlify,
+            variables=site_variables(config, sms_pepper(config), webhook.secret),
+            protect=config.protect,
+        ),
     )
     handover = site.handovers["STRIPE_WEBHOOK_SECRET"]
     pulumi.Output.all(handover.rotated_at, handover.handover_deploy_id, webhook.endpoint_id).apply(
@@ -88,7 +93,7 @@ def main() -> None:
     if config.backups is None:
         export("backupBucket", config.backup_bucket, "backupBucket")
     else:
-        backups = BackupInfra("backups", BackupInfraArgs(config=config.backups))
+        backups = BackupInfra("backups", BackupInfraArgs(config=config.backups, protect=config.protect))
         host = config.backups.host
         pulumi.export("backupBucket", backups.bucket_name)
         export("backupHost", f"{host.user}@{host.host}:{host.port}", "backupHost")

@@ -20,6 +20,16 @@ def parse_bool(key: str, value: str, problems: Problems) -> bool:
     return word == "true"
 
 
+def parse_int(key: str, value: str, problems: Problems, *, low: int, high: int, default: int) -> int:
+    """A whole number from `low` to `high`; `default` stands in (after the problem is noted) when it is not."""
+    text = value.strip()
+    number = int(text) if text.lstrip("-").isdigit() else None
+    if number is None or not low <= number <= high:
+        problems.append(f"{key}: {text!r} must be a whole number from {low} to {high} (fix: pulumi config set {key} N)")
+        return default
+    return number
+
+
 def parse_url(key: str, value: str, problems: Problems) -> str:
     parsed = urlparse(value.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc:

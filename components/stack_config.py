@@ -23,6 +23,7 @@ from components.stripe import config as stripe_config
 from components.stripe.config import StripeConfig
 
 PROJECT = "soundfactory"
+PROTECTED_STACK = "prod"  # protectResources defaults to true here
 # Namespaces whose keys the engine itself reads; every other key must be ours.
 ENGINE_NAMESPACES = frozenset({"pulumi"})
 
@@ -40,6 +41,7 @@ PLAIN_KEYS = (
             "twilioApiUrl",
             "s3EndpointUrl",
             "backupBucket",
+            "protectResources",
         }
     )
 )
@@ -97,6 +99,9 @@ class StackConfig:
     # Where Twilio's REST API is (the monitor reads the Messages API there).
     twilio_api_url: str
     backups: BackupConfig | None = None  # None: backupsEnabled is false
+    # `protect` on what production cannot lose (the Stripe endpoint, managed variables, the
+    # bucket, the IAM users): destroy and a rename are refused (README, retiring on purpose).
+    protect: bool = False
     # Every key the operator stored encrypted (`pulumi config set --secret`), without
     # namespace: such a value stays secret end to end, whatever the key.
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -227,6 +232,9 @@ def load_stack_config(
         twilio_api_url=parse_url("twilioApiUrl", values.get("twilioApiUrl", "https://api.twilio.com"), problems),
         secret_keys=encrypted,
         backups=parse_backup_config(values, problems, stack_name),
+        protect=parse_bool(
+            "protectResources", values.get("protectResources") or str(stack_name == PROTECTED_STACK).lower(), problems
+        ),
     )
     if problems:
         raise ConfigError(problems)

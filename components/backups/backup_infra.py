@@ -27,6 +27,7 @@ from components.backups.identities import AccessIdentity, restore_policy, upload
 class BackupInfraArgs:
     config: BackupConfig
     command_script: str | None = None  # None: the wrapper that runs the bundled `sfops backup`
+    protect: bool = False  # the bucket and the IAM users (the restore key operators keep)
 
 
 def env_values(config: BackupConfig, access_key_id: str, secret_access_key: str) -> dict[str, str]:
@@ -59,7 +60,6 @@ class BackupInfra(pulumi.ComponentResource):
         super().__init__("soundfactory:backups:Infra", name, None, opts)
         config = args.config
         settings = config.bucket
-        child = pulumi.ResourceOptions(parent=self)
 
         if settings.object_lock_mode:
             pulumi.log.warn(
@@ -74,14 +74,15 @@ class BackupInfra(pulumi.ComponentResource):
                 resource=self,
             )
 
-        bucket = Bucket(f"{name}-bucket", settings, opts=child)
+        critical = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        bucket = Bucket(f"{name}-bucket", settings, opts=critical)
         uploader = AccessIdentity(
             f"{name}-uploader",
             endpoint_url=settings.iam_endpoint_url,
             region=settings.region,
             user_name=f"{settings.name}-uploader",
             policy=uploader_policy(settings.name, settings.prefix),
-            opts=child,
+            opts=critical,
         )
         restore = AccessIdentity(
             f"{name}-restore",
@@ -89,7 +90,7 @@ class BackupInfra(pulumi.ComponentResource):
             region=settings.region,
             user_name=f"{settings.name}-restore",
             policy=restore_policy(settings.name),
-            opts=child,
+            opts=critical,
         )
         env_file: pulumi.Output[str] = pulumi.Output.all(uploader.access_key_id, uploader.secret_access_key).apply(
             lambda keys: env_file_content(env_values(config, keys[0], keys[1]))

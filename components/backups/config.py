@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import paramiko
 
 from components.backups import validation as v
+from components.config_values import parse_bool, parse_int, parse_url
 
 PLAIN_KEYS = frozenset(
     {
@@ -50,6 +51,8 @@ PLAIN_KEYS = frozenset(
         "backupSshKeyFile",
         "backupSchedule",
         "backupInstallDir",
+        # The operator's word that the stack lets go of this bucket and keeps it (README: retiring).
+        "backupKeepBucket",
     }
 )
 SECRET_KEYS = frozenset({"backupDatabaseUrl", "backupSshPrivateKey", "backupHealthcheckUrl"})
@@ -129,25 +132,11 @@ def _load_private_key(text: str) -> str | None:
 
 
 def _int(values: Mapping[str, str], key: str, default: int, low: int, high: int, problems: list[str]) -> int:
-    raw = values.get(key, "").strip() or str(default)
-    try:
-        number = int(raw)
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        problems.append(f"{key}: {raw!r} must be a whole number from {low} to {high} (fix: pulumi config set {key} N)")
-        return default
-    return number
+    return parse_int(key, values.get(key, "").strip() or str(default), problems, low=low, high=high, default=default)
 
 
 def _bool(values: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
-    raw = values.get(key, "").strip().lower()
-    if not raw:
-        return default
-    if raw not in ("true", "false"):
-        problems.append(f"{key}: {raw!r} is not a boolean; allowed values: true, false")
-        return default
-    return raw == "true"
+    return parse_bool(key, values.get(key, "").strip() or str(default).lower(), problems)
 
 
 def _recipients(inline: str, file_name: str, problems: list[str], stack_name: str) -> str:
@@ -197,11 +186,7 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
         return value
 
     def url(key: str, default: str) -> str:
-        value = get(key) or default
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            problems.append(f"{key}: {value!r} is not an http(s) URL (fix: pulumi config set {key} https://...)")
-        return value.rstrip("/")
+        return parse_url(key, get(key) or default, problems)
 
     # --- the bucket ---
     name = required("backupBucket", "globally unique bucket name")

@@ -27,6 +27,7 @@ def contexts_for(variable: SiteVariable, contexts: tuple[str, ...]) -> list[str]
 class NetlifySiteArgs:
     netlify: NetlifyConfig
     variables: list[SiteVariable]
+    protect: bool = False  # the managed variables: a delete would ship the next build without them
 
 
 class NetlifySite(pulumi.ComponentResource):
@@ -70,7 +71,9 @@ class NetlifySite(pulumi.ComponentResource):
                 is_secret=variable.secret,
                 scopes=list(SITE_SCOPES),
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[self.handovers[variable.key]] if variable.handover else []
+                    parent=self,
+                    depends_on=[self.handovers[variable.key]] if variable.handover else [],
+                    protect=args.protect,
                 ),
             )
             for variable in args.variables

@@ -13,7 +13,15 @@ class WebhookEndpoint(pulumi.ComponentResource):
     secret: pulumi.Output[str]  # whsec_..., a Pulumi secret
     status: pulumi.Output[str]
 
-    def __init__(self, name: str, config: StripeConfig, stack: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: StripeConfig,
+        stack: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        protect: bool = False,
+    ) -> None:
         super().__init__("soundfactory:stripe:WebhookEndpoint", name, None, opts)
         adopt = config.adopt
         endpoint = WebhookEndpointResource(
@@ -29,7 +37,7 @@ class WebhookEndpoint(pulumi.ComponentResource):
             stack=stack,
             adopt_id=adopt.endpoint_id if adopt else "",
             adopt_secret=adopt.secret if adopt else "",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         self.endpoint_id = endpoint.id
         self.secret = pulumi.Output.secret(endpoint.secret)
