@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 
 from local_services.emulator_control import EmulatorControl
-from local_services.stack_harness import REPO, StackHarness
+from local_services.stack_harness import StackHarness
 from local_services.stripe_control import StripeControl
 
 pytestmark = pytest.mark.integration
 
 
 def sfops_drift(stack: StackHarness, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **stack.env, "SFOPS_PROJECT_DIR": str(stack.project_dir), **extra_env}
-    return subprocess.run(
-        [str(REPO / "scripts" / "bin" / "sfops"), "--stack", stack.stack.name, "--json", "drift"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return stack.sfops("--json", "drift", **extra_env)
 
 
 def resources(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
