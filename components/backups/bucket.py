@@ -53,9 +53,43 @@ LOCK_OFF_MESSAGE = (
 # --- desired state (pure) -----------------------------------------------------------------
 
 
-def bucket_policy(name: str, break_glass_principal: str, *, deny_insecure_transport: bool) -> dict[str, Any]:
+def conditional_write_statement(name: str, prefix: str) -> dict[str, Any]:
+    """Deny creating a backup object without `If-None-Match`: backups are write-once, for every principal.
+
+    S3 evaluates `s3:if-none-match` on PutObject and CompleteMultipartUpload; CreateMultipartUpload
+    and UploadPart take no conditional header, so `s3:ObjectCreationOperation` (true only for the
+    requests that create the object) exempts them. Both keys in one Condition block must hold
+    (AND). Source: Amazon S3 User Guide, "Enforce conditional writes on Amazon S3 buckets".
+    """
+    return {
+        "Sid": "DenyOverwritingBackups",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{name}/{prefix}*",
+        "Condition": {
+            "Null": {"s3:if-none-match": "true"},
+            "Bool": {"s3:ObjectCreationOperation": "true"},
+        },
+    }
+
+
+def bucket_policy(
+    name: str,
+    break_glass_principal: str,
+    *,
+    deny_insecure_transport: bool,
+    prefix: str = "",
+    require_conditional_writes: bool = False,
+) -> dict[str, Any]:
+    """The bucket policy. The TLS-only and the write-once statements are conditions S3 evaluates;
+    moto applies a Deny's condition to nothing and denies every request, so the local stack
+    leaves both out (backupDenyInsecureTransport / backupRequireConditionalWrites false) and the
+    restore side catches a rewrite there (scripts/sfops/restore/versions.py)."""
     bucket_arn, objects_arn = f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"
     statements: list[dict[str, Any]] = []
+    if require_conditional_writes:
+        statements.append(conditional_write_statement(name, prefix))
     if deny_insecure_transport:
         statements.append(
             {
@@ -118,6 +152,8 @@ def desired_state(settings: BucketSettings) -> dict[str, Any]:
                 settings.name,
                 settings.break_glass_principal,
                 deny_insecure_transport=settings.deny_insecure_transport,
+                prefix=settings.prefix,
+                require_conditional_writes=settings.require_conditional_writes,
             )
         ),
         "lifecycle": [

@@ -37,6 +37,7 @@ PLAIN_KEYS = frozenset(
         "backupObjectLockMode",
         "backupObjectLockDays",
         "backupDenyInsecureTransport",
+        "backupRequireConditionalWrites",
         "backupPrefix",
         "backupRecipient",
         "backupRecipientFile",
@@ -78,6 +79,9 @@ class BucketSettings:
     object_lock_days: int
     deny_insecure_transport: bool
     prefix: str  # the only key prefix the uploader may write
+    # The bucket policy denies a backup write without If-None-Match (off only where the S3 server
+    # cannot evaluate that condition: moto).
+    require_conditional_writes: bool = True
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             "(fix: pulumi config set backupObjectLockMode governance|compliance, or rm backupObjectLockDays)"
         )
     deny_insecure_transport = _bool(values, "backupDenyInsecureTransport", True, problems)
+    conditional_writes = _bool(values, "backupRequireConditionalWrites", True, problems)
     prefix = get("backupPrefix") or "db/"
     if not v.S3_PREFIX.match(prefix):
         problems.append(f"backupPrefix: {prefix!r} must be one or more path segments ending in '/', e.g. db/")
@@ -355,6 +360,7 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             object_lock_days=lock_days,
             deny_insecure_transport=deny_insecure_transport,
             prefix=prefix,
+            require_conditional_writes=conditional_writes,
         ),
         host=HostSettings(
             host=host,

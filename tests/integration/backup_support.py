@@ -177,6 +177,8 @@ def stack_config(
         "backupAwsCredentialsFile": str(servers.credentials_file),
         # moto cannot evaluate aws:SecureTransport over plain HTTP (see test_backups_bucket).
         "backupDenyInsecureTransport": "false",
+        # nor s3:if-none-match (the Deny would refuse every write; proven for AWS in unit tests).
+        "backupRequireConditionalWrites": "false",
         "backupBreakGlassPrincipal": BREAK_GLASS,
         "backupObjectLockMode": "governance",
         "backupObjectLockDays": "2",

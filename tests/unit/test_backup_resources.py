@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from components.backups.bucket import LOCK_OFF_MESSAGE, BucketProvider, _flat_rule, canonical_policy, desired_state
@@ -30,12 +31,59 @@ SETTINGS = BucketSettings(
 
 def test_policy_denies_plain_http_and_deletion_by_anyone_but_break_glass() -> None:
     policy = json.loads(desired_state(SETTINGS)["policy"])
-    tls, deletion = policy["Statement"]
+    _write_once, tls, deletion = policy["Statement"]
     assert tls["Effect"] == "Deny"
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert tls["Resource"] == ["arn:aws:s3:::sf-backups", "arn:aws:s3:::sf-backups/*"]
     assert deletion["Action"] == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
     assert deletion["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SETTINGS.break_glass_principal}}
+
+
+# The bucket policy a prod stack sends to AWS, written out by hand from the S3 User Guide
+# ("Enforce conditional writes", "Bucket policy examples": aws:SecureTransport): moto evaluates
+# neither condition, so this exact document is the proof for AWS.
+PROD_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyOverwritingBackups",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:PutObject"],
+            "Resource": ["arn:aws:s3:::sf-backups/db/*"],
+            "Condition": {
+                "Null": {"s3:if-none-match": "true"},
+                "Bool": {"s3:ObjectCreationOperation": "true"},
+            },
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:*"],
+            "Resource": ["arn:aws:s3:::sf-backups", "arn:aws:s3:::sf-backups/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyObjectDeletionExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": ["arn:aws:s3:::sf-backups/*"],
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/break-glass"}},
+        },
+    ],
+}
+
+
+def test_prod_policy_is_write_once_and_tls_only_exactly() -> None:
+    assert json.loads(desired_state(SETTINGS)["policy"]) == PROD_POLICY
+
+
+def test_local_policy_leaves_out_only_the_conditions_moto_cannot_evaluate() -> None:
+    local = replace(SETTINGS, deny_insecure_transport=False, require_conditional_writes=False)
+    sids = [s["Sid"] for s in json.loads(desired_state(local)["policy"])["Statement"]]
+    assert sids == ["DenyObjectDeletionExceptBreakGlass"]
 
 
 def test_canonical_policy_ignores_spelling_not_meaning() -> None:

@@ -92,8 +92,15 @@ class MultipartWriter:
             self._send_buffered()
         self._collect()
         self._pool.shutdown()
+        # If-None-Match: * makes the upload write-once: S3 refuses to complete it over an object that
+        # exists (412), so a backup is never replaced, and on AWS the bucket policy denies a completion
+        # without the header (components.backups.bucket.bucket_policy).
         self._s3.complete_multipart_upload(
-            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self._parts}
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": self._parts},
+            IfNoneMatch="*",
         )
 
     def abort(self) -> None:

@@ -53,6 +53,13 @@ def s3_client(settings: BackupSettings) -> S3Client:
     return client
 
 
+def _already_exists(exc: BotoCoreError | ClientError) -> bool:
+    """S3's answer to If-None-Match: * over an existing key (412 PreconditionFailed)."""
+    if not isinstance(exc, ClientError):
+        return False
+    return str(exc.response.get("Error", {}).get("Code", "")) in ("PreconditionFailed", "412")
+
+
 def _compressor() -> zstandard.ZstdCompressor:
     params = zstandard.ZstdCompressionParameters.from_level(ZSTD_LEVEL, threads=ZSTD_THREADS, job_size=ZSTD_JOB_SIZE)
     return zstandard.ZstdCompressor(compression_params=params)
@@ -106,6 +113,11 @@ def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest
                 log.info("backup.upload_aborted", key=key)
             except (ClientError, BotoCoreError) as abort_error:
                 log.warning("backup.abort_failed", key=key, error=str(abort_error))
+            if isinstance(exc, ClientError) and _already_exists(exc):
+                raise BackupFailed(
+                    f"s3://{settings.bucket}/{key} already exists and was not replaced (backups are write-once); "
+                    "someone else wrote under this name: check the bucket's versions"
+                ) from None
             if isinstance(exc, (ClientError, BotoCoreError, UploadError)):
                 raise BackupFailed(f"upload to s3://{settings.bucket}/{key} failed: {exc}") from None
             raise
@@ -126,8 +138,14 @@ def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest
             Key=manifest_key_for(key),
             Body=manifest.to_json(),
             ContentType="application/json",
+            IfNoneMatch="*",  # write-once, as the object (see MultipartWriter.complete)
         )
     except (ClientError, BotoCoreError) as exc:
+        if _already_exists(exc):
+            raise BackupFailed(
+                f"{manifest_key_for(key)} already exists and was not replaced (backups are write-once); "
+                "someone else wrote under this name: check the bucket's versions"
+            ) from None
         failure = f"the dump was uploaded but its manifest was not (the backup will not be listed): {exc}"
         raise BackupFailed(failure) from None
     log.info("backup.done", key=key, size=manifest.size, sha256=manifest.sha256)

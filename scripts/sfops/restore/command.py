@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 import click
@@ -32,10 +32,11 @@ from scripts.sfops.backup.pipeline import S3_CONFIG
 from scripts.sfops.context import AppContext, Exit, SfopsError
 from scripts.sfops.output import checks_table
 from scripts.sfops.restore import database as db
-from scripts.sfops.restore.catalog import CatalogError, Listing, choose, list_backups
+from scripts.sfops.restore.catalog import CatalogError, Listing, choose, list_backups, pinned_version
 from scripts.sfops.restore.compare import compare
 from scripts.sfops.restore.object_check import IntegrityError, verify_stored_object
 from scripts.sfops.restore.stream_restore import RestoreFailed, load_identities, restore_stream
+from scripts.sfops.restore.versions import PinnedObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -95,19 +96,43 @@ def _parse_time(text: str) -> datetime:
 
 def _render_listing(listing: Listing, console: Console) -> None:
     table = Table(title="backups (oldest first)", title_justify="left")
-    for column in ("started (UTC)", "object", "size", "sha256", "pg_dump / server"):
+    for column in ("started (UTC)", "object", "size", "sha256", "pg_dump / server", "history"):
         table.add_column(column)
     for m in listing.backups:
+        history = _history(listing, m)
         table.add_row(
-            m.started_at[:19], m.key, f"{m.size:,}", m.sha256[:16], f"{m.pg_dump_version} / {m.server_version}"
+            m.started_at[:19],
+            m.key,
+            f"{m.size:,}",
+            m.sha256[:16],
+            f"{m.pg_dump_version} / {m.server_version}",
+            f"[red]{history}[/red]" if history != "as written" else history,
         )
     console.print(table)
+
+
+def _history(listing: Listing, manifest: Manifest) -> str:
+    rewritten = listing.rewritten(manifest)
+    if not rewritten:
+        return "as written"
+    ids = ", ".join(f"{v.version_id}{' (delete marker)' if v.delete_marker else ''}" for v in rewritten)
+    return f"REWRITTEN, refused; versions: {ids}"
+
+
+def _listed(listing: Listing, manifest: Manifest) -> dict[str, object]:
+    rewritten = listing.rewritten(manifest)
+    return {**vars(manifest), "rewritten": bool(rewritten), "versions": [vars(v) for v in rewritten]}
 
 
 @click.command("restore")
 @click.option("--list", "list_only", is_flag=True, help="List the backups and their manifests, restore nothing.")
 @click.option("--at", "at_text", default=None, help="Restore the latest backup started at or before this time.")
 @click.option("--backup", "backup_key", default=None, help="Restore this backup (object name from --list).")
+@click.option(
+    "--version-id",
+    default=None,
+    help="With --backup: restore this version of a rewritten backup's object (ids from --list).",
+)
 @click.option("--database", "target_name", default=None, help="Database to restore into (created when missing).")
 @click.option("--force", is_flag=True, help="Restore over a non-empty database (objects in the backup are replaced).")
 @click.option("--verify", is_flag=True, help="Restore into a scratch database and compare every table with the source.")
@@ -127,6 +152,7 @@ def command(
     list_only: bool,
     at_text: str | None,
     backup_key: str | None,
+    version_id: str | None,
     target_name: str | None,
     force: bool,
     verify: bool,
@@ -142,6 +168,8 @@ def command(
         raise click.UsageError("give exactly one of --list, --database NAME, --verify")
     if at_text and backup_key:
         raise click.UsageError("--at and --backup exclude each other")
+    if version_id and not backup_key:
+        raise click.UsageError("--version-id needs --backup NAME (the backup whose object version it is)")
     at = _parse_time(at_text) if at_text else None
     name, folder, endpoint, region_name = _location(app, bucket, prefix, endpoint_url, region)
     s3: S3Client = boto3.Session(region_name=region_name).client("s3", endpoint_url=endpoint, config=S3_CONFIG)
@@ -152,16 +180,20 @@ def command(
     for problem in listing.problems:
         app.out.warn(problem)
     if list_only:
-        data = [vars(m) for m in listing.backups]
+        data = [_listed(listing, m) for m in listing.backups]
         app.out.result(data, lambda console: _render_listing(listing, console))
         return
     server = _server()
     identities = load_identities_or_fail(_identity_file(app, identity))
     try:
         manifest = choose(listing, at=at, key=backup_key)
+        pinned = pinned_version(listing, manifest, version_id)
     except CatalogError as exc:
         raise SfopsError(str(exc), Exit.FAILED) from None
     app.out.info(f"backup {manifest.key} (started {manifest.started_at}, {manifest.size:,} bytes)")
+    if pinned is not None:
+        app.out.info(f"reading version {pinned} of {manifest.key}")
+        s3 = cast("S3Client", PinnedObject(s3, manifest.key, pinned))
     chosen = Chosen(s3, name, manifest, identities)
     if verify:
         _verify(app, chosen, server, source_database)
