@@ -1,4 +1,8 @@
-"""`backups:AccessIdentity`: an IAM user with one inline policy and one access key.
+"""`backups:AccessIdentity`: an IAM user with one inline policy and one access key, and nothing else.
+
+Drift-complete: whatever else could grant the user power (another inline policy, an attached
+managed policy, a group, another access key, a console password) is read back on refresh as
+a field declared empty, so `sfops drift` names it, and `up` removes it.
 
 Two of them serve the backups (least privilege):
 - the uploader (on the cron host) may only put objects under the backup prefix and
@@ -15,14 +19,30 @@ secret output (`additional_secret_outputs`).
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 from botocore.exceptions import ClientError
 from pulumi.dynamic import CreateResult, Resource
 
 from components.backups.aws import error_code, iam_client, region_or_default
-from components.provider_base import UNKNOWN, DeclaredProvider, computed, connection, endpoint, identity, mutable
+from components.provider_base import (
+    UNKNOWN,
+    DeclaredProvider,
+    computed,
+    connection,
+    endpoint,
+    identity,
+    mutable,
+    sorted_list,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+T = TypeVar("T")
 
 
 def uploader_policy(bucket: str, prefix: str) -> dict[str, Any]:
@@ -67,6 +87,83 @@ def canonical_json(policy: Any) -> Any:
     return json.dumps(json.loads(policy) if isinstance(policy, str) else policy, sort_keys=True)
 
 
+# What else can grant an IAM user power, each one a mutable field declared empty, read back on
+# refresh (so drift names it) and removed by the next update: the stack declares exactly one
+# inline policy and one access key, nothing more.
+EXTRAS = ("other_inline_policies", "managed_policies", "groups", "other_access_keys", "login_profile")
+# IAM is eventually consistent: a user just created may be "NoSuchEntity" to the next call for
+# a few seconds (IAM User Guide, "Troubleshoot IAM": changes are not immediately visible).
+SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def settled(call: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
+    """`call()`, retried while IAM does not yet see an entity that was just created."""
+    for delay in SETTLE_DELAYS:
+        try:
+            return call()
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            sleep(delay)
+    return call()
+
+
+def _pages(iam: IAMClient, operation: Any, field: str, user: str) -> list[Any]:
+    return [item for page in iam.get_paginator(operation).paginate(UserName=user) for item in page[field]]
+
+
+def grants(iam: IAMClient, user: str, policy_name: str, key_id: str) -> dict[str, Any]:
+    """The extras as they are on the user: everything but the declared policy and key."""
+    try:
+        iam.get_login_profile(UserName=user)
+        login_profile = True
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        login_profile = False
+    keys = _pages(iam, "list_access_keys", "AccessKeyMetadata", user)
+    return {
+        "other_inline_policies": sorted(
+            n for n in _pages(iam, "list_user_policies", "PolicyNames", user) if n != policy_name
+        ),
+        "managed_policies": sorted(
+            p["PolicyArn"] for p in _pages(iam, "list_attached_user_policies", "AttachedPolicies", user)
+        ),
+        "groups": sorted(g["GroupName"] for g in _pages(iam, "list_groups_for_user", "Groups", user)),
+        "other_access_keys": sorted(k["AccessKeyId"] for k in keys if k["AccessKeyId"] != key_id),
+        "login_profile": login_profile,
+    }
+
+
+def strip_undeclared(iam: IAMClient, user: str, policy_name: str, key_id: str) -> None:
+    """Remove every grant the stack did not declare (found anew, not from state)."""
+    found = grants(iam, user, policy_name, key_id)
+    for name in found["other_inline_policies"]:
+        iam.delete_user_policy(UserName=user, PolicyName=name)
+    for arn in found["managed_policies"]:
+        iam.detach_user_policy(UserName=user, PolicyArn=arn)
+    for group in found["groups"]:
+        iam.remove_user_from_group(UserName=user, GroupName=group)
+    for other in found["other_access_keys"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=other)
+    if found["login_profile"]:
+        iam.delete_login_profile(UserName=user)
+
+
+def fresh_key(iam: IAMClient, user: str) -> Any:
+    """The user's one access key, new. Keys already there are ones whose secret nobody kept (a
+    create whose answer was lost, a key added by hand): they go first, so IAM's two-key cap is
+    never hit; and any other key found after (a retried CreateAccessKey whose first answer was
+    lost) goes too, so a retry leaves no orphan."""
+    for key in settled(lambda: iam.list_access_keys(UserName=user))["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    created = settled(lambda: iam.create_access_key(UserName=user))["AccessKey"]
+    for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+        if key["AccessKeyId"] != created["AccessKeyId"]:
+            iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    return created
+
+
 class AccessIdentityProvider(DeclaredProvider):
     FIELDS = (
         identity("user_name"),
@@ -76,6 +173,11 @@ class AccessIdentityProvider(DeclaredProvider):
         mutable("policy_name"),
         mutable("policy", normalize=canonical_json),
         mutable("key_status"),
+        mutable("other_inline_policies", normalize=sorted_list),
+        mutable("managed_policies", normalize=sorted_list),
+        mutable("groups", normalize=sorted_list),
+        mutable("other_access_keys", normalize=sorted_list),
+        mutable("login_profile"),
         computed("access_key_id"),
         computed("secret_access_key", secret=True),
         computed("arn"),
@@ -92,29 +194,28 @@ class AccessIdentityProvider(DeclaredProvider):
         except ClientError as exc:
             if error_code(exc) != "EntityAlreadyExists":
                 raise
-            arn = iam.get_user(UserName=user)["User"]["Arn"]  # a retried create: adopt it
-        iam.put_user_policy(UserName=user, PolicyName=props["policy_name"], PolicyDocument=props["policy"])
-        key = iam.create_access_key(UserName=user)["AccessKey"]
+            arn = iam.get_user(UserName=user)["User"]["Arn"]  # a retried create: adopt it, as declared
+            strip_undeclared(iam, user, props["policy_name"], key_id="")
+        settled(
+            lambda: iam.put_user_policy(UserName=user, PolicyName=props["policy_name"], PolicyDocument=props["policy"])
+        )
+        key = fresh_key(iam, user)
         outputs = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "arn": arn}
         return CreateResult(user, {**self.inputs_of(props), **outputs})
 
     def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         iam = iam_client(news["endpoint_url"], news["region"])
         user = news["user_name"]
-        if olds.get("policy_name") != news["policy_name"]:
-            try:
-                iam.delete_user_policy(UserName=user, PolicyName=olds["policy_name"])
-            except ClientError as exc:
-                if error_code(exc) != "NoSuchEntity":
-                    raise
         iam.put_user_policy(UserName=user, PolicyName=news["policy_name"], PolicyDocument=news["policy"])
         key_id, secret = olds.get("access_key_id", ""), olds.get("secret_access_key", "")
-        if olds.get("key_status") != "Active":
-            if olds.get("key_status") == "Inactive":
-                iam.update_access_key(UserName=user, AccessKeyId=key_id, Status="Active")
-            else:  # deleted by hand: a new key (the host's env file follows it)
-                key = iam.create_access_key(UserName=user)["AccessKey"]
-                key_id, secret = key["AccessKeyId"], key["SecretAccessKey"]
+        live = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]}
+        # Everything else goes, the old policy name's document too (found on the user, not in state).
+        strip_undeclared(iam, user, news["policy_name"], key_id if key_id in live else "")
+        if live.get(key_id) == "Inactive":
+            iam.update_access_key(UserName=user, AccessKeyId=key_id, Status="Active")
+        elif key_id not in live:  # deleted by hand: a new key (the host's env file follows it)
+            key = fresh_key(iam, user)
+            key_id, secret = key["AccessKeyId"], key["SecretAccessKey"]
         outputs = {"access_key_id": key_id, "secret_access_key": secret, "arn": olds.get("arn", "")}
         return {**self.inputs_of(news), **outputs}
 
@@ -122,10 +223,8 @@ class AccessIdentityProvider(DeclaredProvider):
         iam = iam_client(props["endpoint_url"], props["region"])
         user = props["user_name"]
         try:
-            for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
-                iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
-            for name in iam.list_user_policies(UserName=user)["PolicyNames"]:
-                iam.delete_user_policy(UserName=user, PolicyName=name)
+            # Everything attached to the user must go before IAM deletes it.
+            strip_undeclared(iam, user, policy_name="", key_id="")
             iam.delete_user(UserName=user)
         except ClientError as exc:
             if error_code(exc) != "NoSuchEntity":
@@ -147,10 +246,12 @@ class AccessIdentityProvider(DeclaredProvider):
                 raise
             policy = ""
         keys = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=id_)["AccessKeyMetadata"]}
+        key_id = props.get("access_key_id", "")
         return {
             "policy_name": props["policy_name"],
             "policy": policy,
-            "key_status": keys.get(props.get("access_key_id", ""), "Deleted"),
+            "key_status": keys.get(key_id, "Deleted"),
+            **grants(iam, id_, props["policy_name"], key_id),
             "arn": arn,
         }
 
@@ -178,5 +279,7 @@ class AccessIdentity(Resource, module="backups", name="AccessIdentity"):
             "policy_name": "soundfactory-backups",
             "policy": canonical_json(policy),
             "key_status": "Active",
+            **{extra: [] for extra in EXTRAS if extra != "login_profile"},
+            "login_profile": False,
         }
         super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -331,6 +331,52 @@ def test_sfops_drift_names_only_the_identity_whose_policy_changed(deployed: Depl
     assert deployed.stack.sfops("drift").returncode == 0
 
 
+def test_every_grant_added_to_either_identity_is_named_by_drift_and_removed_by_one_up(deployed: Deployed) -> None:
+    iam = boto3.Session(*_admin_key(deployed)).client(
+        "iam", endpoint_url=deployed.servers.s3_url, region_name="us-east-1"
+    )
+    users = {"uploader": f"{BUCKET}-uploader", "restore": f"{BUCKET}-restore"}
+    declared = {name: iam.list_access_keys(UserName=user)["AccessKeyMetadata"] for name, user in users.items()}
+    wide = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    arn = iam.create_policy(PolicyName=f"wide-{secrets.token_hex(3)}", PolicyDocument=wide)["Policy"]["Arn"]
+    group = f"admins-{secrets.token_hex(3)}"
+    iam.create_group(GroupName=group)
+    for user in users.values():  # what an attacker with an admin key does to both identities
+        iam.put_user_policy(UserName=user, PolicyName="helpful", PolicyDocument=wide)
+        iam.attach_user_policy(UserName=user, PolicyArn=arn)
+        iam.add_user_to_group(UserName=user, GroupName=group)
+        iam.create_access_key(UserName=user)
+        iam.create_login_profile(UserName=user, Password=f"Pw-{secrets.token_hex(8)}!")
+
+    drift = deployed.stack.sfops("--json", "drift")
+    assert drift.returncode == 1, drift.stderr
+    resources = json.loads(drift.stdout)["resources"]
+    assert len(resources) == 2, resources
+    for resource in resources:
+        assert resource["op"] == "changed"
+        assert resource["properties"] == [
+            "groups",
+            "login_profile",
+            "managed_policies",
+            "other_access_keys",
+            "other_inline_policies",
+        ]
+
+    deployed.stack.stack.up(refresh=True, on_output=quiet)
+    for name, user in users.items():
+        assert iam.list_user_policies(UserName=user)["PolicyNames"] == ["soundfactory-backups"]
+        assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"] == []
+        assert iam.list_groups_for_user(UserName=user)["Groups"] == []
+        kept = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        assert [k["AccessKeyId"] for k in kept] == [k["AccessKeyId"] for k in declared[name]]
+        with pytest.raises(ClientError):
+            iam.get_login_profile(UserName=user)
+    assert deployed.stack.sfops("drift").returncode == 0
+    env = deployed.env_file()
+    uploader = deployed.servers.s3(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    uploader.put_object(Bucket=BUCKET, Key=f"db/after-drift-{secrets.token_hex(3)}", Body=b"x", IfNoneMatch="*")
+
+
 def _has_key(iam: Any, user_name: str, key_id: str) -> bool:
     return any(k["AccessKeyId"] == key_id for k in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"])
 
