@@ -21,6 +21,8 @@ from rich.console import Console
 
 from scripts.sfops.context import AppContext, Exit
 from scripts.sfops.monitoring import alerting
+from scripts.sfops.monitoring.backup_freshness import NAME as FRESHNESS
+from scripts.sfops.monitoring.backup_freshness import freshness_probe
 from scripts.sfops.monitoring.cycle import Monitor, make_logger
 from scripts.sfops.monitoring.notifiers import notifiers_from_env
 from scripts.sfops.monitoring.probes import (
@@ -101,6 +103,8 @@ def _secrets(app: AppContext) -> list[str]:
 @click.option("--sms-max-failure-rate", type=click.FloatRange(0, 1), default=0.10, show_default=True)
 @click.option("--twilio-api-url", envvar=TWILIO_API_ENV, default=None, help="default: the stack's twilioApiUrl")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=10.0, show_default=True)
+@click.option("--backup-max-age-hours", type=click.FloatRange(1), default=None,
+              help="alert when the newest backup is older (default: backupFreshnessHours, else 26)")  # fmt: skip
 @click.option("--state-file", type=click.Path(path_type=Path), default=None, help="default: per stack, see README")
 @click.option("--serve", is_flag=True, help="also serve the status page on loopback")
 @click.option("--port", type=click.IntRange(0, 65535), default=8089, show_default=True, help="status page port")
@@ -119,6 +123,7 @@ def command(
     sms_max_failure_rate: float,
     twilio_api_url: str | None,
     timeout_s: float,
+    backup_max_age_hours: float | None,
     state_file: Path | None,
     serve: bool,
     port: int,
@@ -129,9 +134,16 @@ def command(
         twilio_api_url = app.config.twilio_api_url
     sms = {"window_s": sms_window, "min_attempts": sms_min_attempts, "max_failure_rate": sms_max_failure_rate}
     probes = build_probes(app, slow_ms=slow_ms, webhook_max_ms=webhook_max_ms, sms=sms, twilio_api_url=twilio_api_url)
+    freshness = freshness_probe(app, backup_max_age_hours)
+    if freshness is not None:
+        probes.append(freshness)
     policy = alerting.AlertPolicy(fail_after, resolve_after, remind_every)
     # The SMS rate is already judged over a window with a minimum of attempts: one bad window fires.
-    policies = {"sms-failure-rate": alerting.AlertPolicy(1, resolve_after, remind_every)}
+    # A stale backup is a fact, not a flake: one cycle fires, one fresh backup resolves.
+    policies = {
+        "sms-failure-rate": alerting.AlertPolicy(1, resolve_after, remind_every),
+        FRESHNESS: alerting.AlertPolicy(1, 1, remind_every),
+    }
     path = state_file or default_state_file(app.stack)
     monitor = Monitor(probes, policy, notifiers_from_env(), path, make_logger(_secrets(app)), timeout_s, policies)
     server: StatusServer | None = None

@@ -3,7 +3,8 @@
 Exit 0 when every check passes (loopback-only Observatory failures are reported as
 "expected"), 1 when any check fails, 2 when the stack config cannot be read. Failures
 are retried, a bounded number of times, only while the published deploy is fresh
-(Netlify's CDN may still serve the previous one for a short while).
+(Netlify's CDN may still serve the previous one for a short while). With backups on, the
+newest backup's age is checked too (scripts/sfops/monitoring/backup_freshness.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from components.http_retry import RetryExhausted
 from components.netlify.api import NetlifyApiError
 from scripts.sfops import verify_checks as checks
 from scripts.sfops.context import AppContext, Exit
+from scripts.sfops.monitoring.alerting import UP
+from scripts.sfops.monitoring.backup_freshness import freshness_probe
 from scripts.sfops.observatory.grade import GRADE_ORDER, Scan, ScanError, analyze
 from scripts.sfops.observatory.retrieve import retrieve
 from scripts.sfops.output import checks_table
@@ -134,6 +137,10 @@ def command(
         time.sleep(retry_wait)
         results, scan = _site_checks(site_url, **settings)
     results += _netlify_checks(app, timeout_s)
+    freshness = freshness_probe(app)
+    if freshness is not None:
+        status, detail = freshness.judge()
+        results.append(checks.Check(freshness.name, "pass" if status == UP else "fail", detail))
     ok = not any(c.failed for c in results)
     data = {
         "site": site_url,
