@@ -13,6 +13,7 @@ warning and monitoring goes on (monitoring/state.py), so one bad file never stop
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from scripts.sfops import function_probes
 from scripts.sfops.context import AppContext, Exit, SfopsError
 from scripts.sfops.monitoring import alerting
 from scripts.sfops.monitoring.cycle import Monitor, make_logger
@@ -53,8 +55,8 @@ def build_probes(
                 f"function:{name}",
                 f"{site}{FUNCTIONS}{name}",
                 method="POST",
-                json_body={},
-                reachable_only=True,
+                json_body=function_probes.PROBE_BODY,
+                judge=functools.partial(function_probes.judge, name),
                 slow_ms=slow_ms,
                 depends_on="homepage",
             )
