@@ -124,6 +124,7 @@ def test_netlify_api_down_is_could_not_check_within_the_retry_setting(
 
 def test_functions_answering_as_alive_pass(site: Site) -> None:
     code, report = site.run_json(verify.command, *FAST)
+    assert code == 0, failures(report)
     details = {c["name"]: c["detail"] for c in report["checks"]}
     assert details["function:send-sms"] == "alive (400: input validated)"
     assert details["function:verify-sms"] == "alive (400: input validated)"
