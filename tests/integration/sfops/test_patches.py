@@ -222,3 +222,22 @@ def test_generated_patches_end_to_end(
     else:
         # Destructive and marked: it runs, and a statement the earlier ones broke fails cleanly.
         assert result.exit_code in (0, 1), (sql, result.output)
+
+
+def test_the_applier_lock_is_held_by_another_session_while_a_patch_runs(tmp_path: Path, database: str) -> None:
+    """A patch cannot release the one-applier lock: it is not held by the session the patch runs in."""
+    folder = tmp_path / "patches"
+    write(
+        folder,
+        "0001_lock.sql",
+        "DO $$BEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted\n"
+        "                 AND pid <> pg_backend_pid() AND objid = hashtext('sfops_schema_patches')::oid) THEN\n"
+        "    RAISE EXCEPTION 'no applier lock held by another session';\n"
+        "  END IF;\n"
+        "END$$;\n",
+    )
+    result = sfops("patches", "--dir", str(folder), "apply")
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(database) as conn:  # released when the run ends
+        assert conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone() == (0,)
