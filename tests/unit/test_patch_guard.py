@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scripts.sfops import patch_guard
 from tests.sql_patch_corpus import GeneratedPatch, patches
@@ -90,3 +91,31 @@ def test_bad_sql_names_the_line() -> None:
     assert report.refusals() == [
         'not valid PostgreSQL: syntax error at or near "WHERE" at line 2 (fix the SQL; nothing was applied)'
     ]
+
+
+TRANSACTION_CONTROL = (
+    "COMMIT",
+    "ROLLBACK",
+    "BEGIN",
+    "SAVEPOINT s1",
+    "END",
+    "CREATE INDEX CONCURRENTLY c ON items (qty)",
+    "DO $$BEGIN COMMIT; END$$",
+    "VACUUM items",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(patches(), st.sampled_from(TRANSACTION_CONTROL), st.integers(min_value=0, max_value=3), st.booleans())
+def test_transaction_control_anywhere_needs_no_transaction(
+    patch: GeneratedPatch, control: str, where: int, lower: bool
+) -> None:
+    statements = patch.sql.rstrip().rstrip(";").split(";\n")
+    statements.insert(min(where, len(statements)), control.lower() if lower else control)
+    sql = ";\n".join(statements) + ";\n"
+    refusals = patch_guard.inspect(f"-- {patch_guard.ALLOW_DESTRUCTIVE}\n{sql}").refusals()
+    assert any(patch_guard.NO_TRANSACTION in line for line in refusals), sql
+    assert (
+        patch_guard.inspect(f"-- {patch_guard.ALLOW_DESTRUCTIVE}\n-- {patch_guard.NO_TRANSACTION}\n{sql}").refusals()
+        == []
+    )
