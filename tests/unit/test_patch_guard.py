@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pglast
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,7 +111,8 @@ TRANSACTION_CONTROL = (
 def test_transaction_control_anywhere_needs_no_transaction(
     patch: GeneratedPatch, control: str, where: int, lower: bool
 ) -> None:
-    statements = patch.sql.rstrip().rstrip(";").split(";\n")
+    # Statement boundaries as PostgreSQL sees them: a function body's own `;` is not one.
+    statements = list(pglast.split(patch.sql))
     statements.insert(min(where, len(statements)), control.lower() if lower else control)
     sql = ";\n".join(statements) + ";\n"
     refusals = patch_guard.inspect(f"-- {patch_guard.ALLOW_DESTRUCTIVE}\n{sql}").refusals()
