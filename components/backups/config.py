@@ -38,6 +38,9 @@ PLAIN_KEYS = frozenset(
         "backupObjectLockDays",
         "backupDenyInsecureTransport",
         "backupRequireConditionalWrites",
+        "backupFreshnessProbe",
+        "backupFreshnessHours",
+        "backupExpiryMarginDays",
         "backupPrefix",
         "backupRecipient",
         "backupRecipientFile",
@@ -62,6 +65,8 @@ DEFAULT_SCHEDULE = "0 2 * * *"
 DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com"
 ABORT_MULTIPART_DAYS = 1
 LOCK_MODES = ("governance", "compliance")
+DEFAULT_FRESHNESS_HOURS = 26  # a daily schedule plus two hours (scripts/sfops/monitoring/backup_freshness.py)
+DEFAULT_EXPIRY_MARGIN_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,19 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             "backupObjectLockDays: set, but backupObjectLockMode is not "
             "(fix: pulumi config set backupObjectLockMode governance|compliance, or rm backupObjectLockDays)"
         )
+    freshness_hours = _int(values, "backupFreshnessHours", DEFAULT_FRESHNESS_HOURS, 1, 8760, problems)
+    margin_days = _int(values, "backupExpiryMarginDays", DEFAULT_EXPIRY_MARGIN_DAYS, 0, 3650, problems)
+    # S3's lifecycle expires by age, whether or not newer backups exist: the newest backup must
+    # outlive the freshness alert by the margin, so someone hears of stopped backups for weeks
+    # before the last one could go.
+    needed_days = -(-(freshness_hours + margin_days * 24) // 24)
+    if expiration < needed_days:
+        problems.append(
+            f"backupExpirationDays: {expiration} days would expire the last backup {expiration * 24 - freshness_hours} "
+            f"h after backupFreshnessHours ({freshness_hours} h) alerts, inside backupExpiryMarginDays "
+            f"({margin_days} days) (fix: pulumi config set backupExpirationDays {needed_days}, or lower "
+            "backupFreshnessHours / backupExpiryMarginDays)"
+        )
     deny_insecure_transport = _bool(values, "backupDenyInsecureTransport", True, problems)
     conditional_writes = _bool(values, "backupRequireConditionalWrites", True, problems)
     prefix = get("backupPrefix") or "db/"
@@ -257,6 +275,13 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     if healthcheck and urlparse(healthcheck).scheme not in ("http", "https"):
         problems.append(
             "backupHealthcheckUrl: not an http(s) URL (fix: pulumi config set --secret backupHealthcheckUrl)"
+        )
+    freshness_probe = _bool(values, "backupFreshnessProbe", True, problems)
+    if stack_name == "prod" and not healthcheck and not freshness_probe:
+        problems.append(
+            "backupHealthcheckUrl: prod needs a way to hear that backups stopped: neither backupHealthcheckUrl "
+            "nor the freshness probe (backupFreshnessProbe is false) is configured (fix: pulumi config set "
+            "--secret backupHealthcheckUrl https://..., or pulumi config set backupFreshnessProbe true)"
         )
     part_size_mb = _int(values, "backupPartSizeMb", 16, 5, 512, problems)
     pg_bin_dir = get("backupPgBinDir") or None

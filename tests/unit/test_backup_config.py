@@ -116,7 +116,28 @@ BAD: list[tuple[str, dict[str, str], str]] = [
     ("bad prefix", {"backupPrefix": "db"}, "backupPrefix: 'db' must be one or more path segments"),
     ("install dir escapes", {"backupInstallDir": "../etc"}, "backupInstallDir: '../etc' must be a plain path"),
     ("port out of range", {"backupHostPort": "70000"}, "backupHostPort: '70000' must be a whole number"),
+    (
+        "expiry inside the alert margin",
+        {"backupExpirationDays": "15"},
+        "backupExpirationDays: 15 days would expire the last backup 334 h after backupFreshnessHours (26 h) "
+        "alerts, inside backupExpiryMarginDays (14 days)",
+    ),
+    (
+        "prod hears nothing",
+        {"backupFreshnessProbe": "false"},
+        "backupHealthcheckUrl: prod needs a way to hear that backups stopped",
+    ),
 ]
+
+
+def test_expiry_follows_the_freshness_threshold_and_margin(keys: dict[str, str]) -> None:
+    config, problems = parse({**base(keys), "backupExpirationDays": "16"})
+    assert config is not None, problems  # 26 h + 14 days fit in 16 days
+    config, problems = parse({**base(keys), "backupExpirationDays": "16", "backupFreshnessHours": "49"})
+    assert config is None
+    assert "fix: pulumi config set backupExpirationDays 17" in problems[0]
+    config, problems = parse({**base(keys), "backupFreshnessProbe": "false", "backupHealthcheckUrl": "https://hc.io/x"})
+    assert config is not None, problems
 
 
 @pytest.mark.parametrize(("changes", "expected"), [(c, e) for _, c, e in BAD], ids=[n for n, _, _ in BAD])
