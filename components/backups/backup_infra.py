@@ -81,7 +81,7 @@ class BackupInfra(pulumi.ComponentResource):
             endpoint_url=settings.iam_endpoint_url,
             region=settings.region,
             user_name=f"{settings.name}-uploader",
-            policy=uploader_policy(settings.name, settings.prefix),
+            policy=uploader_policy(settings.name, settings.prefix, settings.kms_key_id),
             opts=critical,
         )
         restore = AccessIdentity(
@@ -89,7 +89,7 @@ class BackupInfra(pulumi.ComponentResource):
             endpoint_url=settings.iam_endpoint_url,
             region=settings.region,
             user_name=f"{settings.name}-restore",
-            policy=restore_policy(settings.name, settings.prefix),
+            policy=restore_policy(settings.name, settings.prefix, settings.kms_key_id),
             opts=critical,
         )
         env_file: pulumi.Output[str] = pulumi.Output.all(uploader.access_key_id, uploader.secret_access_key).apply(

@@ -212,6 +212,13 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             f"backupKmsKeyId: {kms!r} is not a KMS key id, key ARN or alias "
             "(fix: pulumi config set backupKmsKeyId arn:aws:kms:<region>:<account>:key/<id>, or rm it for SSE-S3)"
         )
+    elif kms and not v.KMS_KEY_ARN.match(kms):
+        # Both identities get kms:* actions on this exact resource; IAM matches the key's ARN only.
+        problems.append(
+            f"backupKmsKeyId: {kms!r} is an alias or a bare key id; the identities' KMS permissions need the key's "
+            "ARN (fix: pulumi config set backupKmsKeyId arn:aws:kms:<region>:<account>:key/<id>, from "
+            "aws kms describe-key --key-id <alias> --query KeyMetadata.Arn)"
+        )
     break_glass = required("backupBreakGlassPrincipal", "arn:aws:iam::<account>:role/<break-glass role>")
     if break_glass and not v.PRINCIPAL_ARN.match(break_glass):
         problems.append(

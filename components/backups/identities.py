@@ -45,7 +45,22 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def uploader_policy(bucket: str, prefix: str) -> dict[str, Any]:
+# What each identity needs of the bucket's KMS key (SSE-KMS), and nothing more. A multipart
+# upload needs kms:Decrypt besides kms:GenerateDataKey: S3 decrypts the data key to add each
+# part (S3 User Guide, "Uploading and copying objects using multipart upload": permissions).
+# Reading needs only kms:Decrypt. The resource is the key's ARN: IAM matches a policy's
+# Resource against the key ARN, never an alias, so an alias is refused at preview.
+UPLOADER_KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+RESTORE_KMS_ACTIONS = ["kms:Decrypt"]
+
+
+def _kms(actions: list[str], key_arn: str | None) -> list[dict[str, Any]]:
+    if not key_arn:
+        return []
+    return [{"Sid": "UseBackupKey", "Effect": "Allow", "Action": actions, "Resource": key_arn}]
+
+
+def uploader_policy(bucket: str, prefix: str, kms_key_arn: str | None = None) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -55,12 +70,13 @@ def uploader_policy(bucket: str, prefix: str) -> dict[str, Any]:
                 # Multipart create/upload-part/complete are all s3:PutObject.
                 "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
                 "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
-            }
+            },
+            *_kms(UPLOADER_KMS_ACTIONS, kms_key_arn),
         ],
     }
 
 
-def restore_policy(bucket: str, prefix: str) -> dict[str, Any]:
+def restore_policy(bucket: str, prefix: str, kms_key_arn: str | None = None) -> dict[str, Any]:
     """Read and list the backups under `prefix` and nothing else of the bucket.
 
     Objects: only `<prefix>*`. Listing is a bucket-level action, so it is narrowed by the
@@ -84,6 +100,7 @@ def restore_policy(bucket: str, prefix: str) -> dict[str, Any]:
                 "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
             },
             listing,
+            *_kms(RESTORE_KMS_ACTIONS, kms_key_arn),
         ],
     }
 

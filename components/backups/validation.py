@@ -157,6 +157,7 @@ PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(user|role)/[A
 KMS_KEY = re.compile(
     r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$"
 )
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 S3_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)+$")
 

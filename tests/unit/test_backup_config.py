@@ -82,13 +82,16 @@ def test_object_lock_and_kms_parse(keys: dict[str, str]) -> None:
             **base(keys),
             "backupObjectLockMode": "Compliance",
             "backupObjectLockDays": "30",
-            "backupKmsKeyId": "alias/backups",
+            "backupKmsKeyId": KEY_ARN,
         }
     )
     assert problems == []
     assert config is not None
     assert (config.bucket.object_lock_mode, config.bucket.object_lock_days) == ("COMPLIANCE", 30)
-    assert config.bucket.kms_key_id == "alias/backups"
+    assert config.bucket.kms_key_id == KEY_ARN
+
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 BAD: list[tuple[str, dict[str, str], str]] = [
@@ -113,6 +116,12 @@ BAD: list[tuple[str, dict[str, str], str]] = [
     ("missing key file", {"backupSshKeyFile": "/nonexistent/id"}, "backupSshKeyFile: /nonexistent/id does not exist"),
     ("not postgres", {"backupDatabaseUrl": "mysql://x@y/z"}, "backupDatabaseUrl: expected a postgresql://"),
     ("bad kms key", {"backupKmsKeyId": "my key"}, "backupKmsKeyId: 'my key' is not a KMS key id"),
+    ("kms alias", {"backupKmsKeyId": "alias/backups"}, "backupKmsKeyId: 'alias/backups' is an alias or a bare key id"),
+    (
+        "kms alias arn",
+        {"backupKmsKeyId": "arn:aws:kms:us-east-1:123456789012:alias/backups"},
+        "is an alias or a bare key id; the identities' KMS permissions need the key's ARN",
+    ),
     ("bad prefix", {"backupPrefix": "db"}, "backupPrefix: 'db' must be one or more path segments"),
     ("install dir escapes", {"backupInstallDir": "../etc"}, "backupInstallDir: '../etc' must be a plain path"),
     ("port out of range", {"backupHostPort": "70000"}, "backupHostPort: '70000' must be a whole number"),

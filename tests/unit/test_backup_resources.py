@@ -123,6 +123,20 @@ def test_identities_are_least_privilege() -> None:
     assert "Condition" not in whole_bucket[1]
 
 
+def test_with_a_kms_key_each_identity_gets_exactly_its_kms_actions_on_the_key_arn() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    uploader_kms = uploader_policy("b", "db/", key)["Statement"][-1]
+    restore_kms = restore_policy("b", "db/", key)["Statement"][-1]
+    assert uploader_kms == {
+        "Sid": "UseBackupKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": key,
+    }
+    assert restore_kms == {"Sid": "UseBackupKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key}
+    assert len(uploader_policy("b", "db/")["Statement"]) == 1  # SSE-S3: no KMS statement at all
+
+
 def test_crontab_edits_touch_only_our_line() -> None:
     marker = marker_for("soundfactory-backup")
     line = crontab_line("0 2 * * *", "soundfactory-backup", marker)
