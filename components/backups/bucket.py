@@ -1,8 +1,8 @@
 """`backups:Bucket`: the S3 bucket that keeps database backups, with every hardening control declared.
 
 Controls (each one an input property, read back on refresh, so drift shows by name):
-`versioning`, `encryption` (SSE-S3 or SSE-KMS), `public_access_block` (all four
-settings), `policy` (deny non-TLS access; deny object deletion to all but the
+`versioning`, `encryption` (SSE-S3 or SSE-KMS), `ownership` (BucketOwnerEnforced: ACLs off),
+`public_access_block` (all four settings), `policy` (deny non-TLS access; deny object deletion to all but the
 break-glass principal), `lifecycle` (expiration, noncurrent-version expiration,
 abort incomplete multipart uploads) and `object_lock` (optional; governance or
 compliance). Object Lock cannot be turned off once a bucket has it: `check` refuses
@@ -38,9 +38,11 @@ from components.provider_base import (
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-CONTROLS = ("versioning", "encryption", "public_access_block", "policy", "lifecycle", "object_lock")
-# Public access is blocked before anything else is set.
-WRITE_ORDER = ("public_access_block", "versioning", "encryption", "lifecycle", "object_lock", "policy")
+CONTROLS = ("versioning", "encryption", "public_access_block", "policy", "lifecycle", "object_lock", "ownership")
+# Public access is blocked before anything else is set; ACLs go off next (FSBP S3.12).
+WRITE_ORDER = ("public_access_block", "ownership", "versioning", "encryption", "lifecycle", "object_lock", "policy")
+# ACLs disabled: the bucket owner owns every object and only policies grant access (FSBP S3.12).
+OWNERSHIP = "BucketOwnerEnforced"
 PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 RULE_ID = "soundfactory-backups-retention"
 LOCK_OFF_MESSAGE = (
@@ -168,6 +170,7 @@ def desired_state(settings: BucketSettings) -> dict[str, Any]:
             }
         ],
         "object_lock": {"mode": settings.object_lock_mode or "", "days": settings.object_lock_days},
+        "ownership": OWNERSHIP,
     }
 
 
@@ -258,7 +261,15 @@ def read_controls(client: S3Client, bucket: str) -> dict[str, Any]:
         if not _missing(exc, "ObjectLockConfigurationNotFoundError"):
             raise
         object_lock = {"mode": "", "days": 0}
+    try:
+        rules_of_ownership = client.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+        ownership = str(rules_of_ownership[0]["ObjectOwnership"]) if rules_of_ownership else ""
+    except ClientError as exc:
+        if not _missing(exc, "OwnershipControlsNotFoundError"):
+            raise
+        ownership = ""  # no controls: ACLs are in force (S3's behaviour before BucketOwnerEnforced)
     return {
+        "ownership": ownership,
         "versioning": versioning,
         "encryption": encryption,
         "public_access_block": public_access_block,
@@ -294,6 +305,8 @@ def write_control(client: S3Client, bucket: str, control: str, value: Any) -> No
                     "Rule": {"DefaultRetention": {"Mode": value["mode"], "Days": int(value["days"])}},
                 },
             )
+    elif control == "ownership":
+        client.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": value}]})
     else:
         raise ValueError(f"unknown control {control}")
 

@@ -272,11 +272,14 @@ class AccessIdentityProvider(DeclaredProvider):
             policy = ""
         keys = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=id_)["AccessKeyMetadata"]}
         key_id = props.get("access_key_id", "")
+        # State written before these fields: an empty one is what the stack declares, not a change
+        # for refresh to report; anything found is reported whatever the state's age.
+        extras = {k: v for k, v in grants(iam, id_, props["policy_name"], key_id).items() if k in props or v}
         return {
             "policy_name": props["policy_name"],
             "policy": policy,
             "key_status": keys.get(key_id, "Deleted"),
-            **grants(iam, id_, props["policy_name"], key_id),
+            **extras,
             "arn": arn,
         }
 

@@ -142,6 +142,8 @@ def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deploy
     assert lock["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
     assert lock["Rule"]["DefaultRetention"]["Days"] == 2
     assert not lock["Rule"]["DefaultRetention"].get("Years")
+    ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]  # ACLs disabled (FSBP S3.12)
     assert deployed.outputs["backupBucket"] == BUCKET
     assert deployed.outputs["s3EndpointUrl"] == deployed.servers.s3_url
     assert deployed.outputs["backupHost"] == f"{deployed.servers.sshd.user}@127.0.0.1:{deployed.servers.sshd.port}"
@@ -229,6 +231,7 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
     s3.delete_public_access_block(Bucket=BUCKET)
     s3.delete_bucket_lifecycle(Bucket=BUCKET)
+    s3.put_bucket_ownership_controls(Bucket=BUCKET, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
     crontab = servers.crontab() or ""
     marker = f"# soundfactory-infra backup {directory}"
     edited = "".join(
@@ -242,7 +245,9 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     named = set()
     for listed in re.findall(r"\[diff: ([^\]]+)\]", drift.stdout):
         named |= {item.strip(" ~+-") for item in listed.split(",")}
-    assert named >= {"versioning", "public_access_block", "lifecycle", "crontab_line", "file_state"}, drift.stdout
+    assert named >= {"versioning", "public_access_block", "lifecycle", "ownership", "crontab_line", "file_state"}, (
+        drift.stdout
+    )
     detailed = deployed.stack.cli("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
     assert detailed.returncode != 0
     assert "30 5 * * *" in detailed.stdout, "the detailed diff shows the edited crontab line"
@@ -257,6 +262,8 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
     assert all(s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"].values())
     assert s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"][0]["ID"] == RULE_ID
+    ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]
+    assert ownership == "BucketOwnerEnforced"
     assert servers.crontab() == crontab
     assert "EXTRA" not in deployed.env_file()
     deployed.stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)
