@@ -25,8 +25,6 @@ from scripts.sfops.output import Output
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR_ENV = "SFOPS_PROJECT_DIR"
-STACK_ENV = "SFOPS_STACK"
-DEFAULT_STACK = "local"
 
 
 class Exit(IntEnum):

@@ -12,15 +12,17 @@ import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from components.netlify.api import NetlifyClient
 from components.netlify.variables import SiteVariable, site_variables
 from components.stack_config import StackConfig
 from scripts.sfops.observatory.grade import Scan, TestResult, grade_at_least, score_tests
+
+if TYPE_CHECKING:
+    # httpx (~0.35 s) is imported by the checks that send requests, after the first line of output.
+    import httpx
 
 FUNCTIONS = "/.netlify/functions/"
 # Over plain HTTP on loopback these two cannot pass, here as at Mozilla.
@@ -71,6 +73,8 @@ def _site(check: str, detail: str, ok: bool) -> Check:
 
 
 def homepage(client: httpx.Client, site_url: str) -> Check:
+    import httpx
+
     try:
         response = client.get(site_url + "/")
     except httpx.HTTPError as exc:
@@ -79,6 +83,8 @@ def homepage(client: httpx.Client, site_url: str) -> Check:
 
 
 def security_headers(client: httpx.Client, site_url: str, required: tuple[str, ...] = REQUIRED_HEADERS) -> Check:
+    import httpx
+
     try:
         response = client.get(site_url + "/")
     except httpx.HTTPError as exc:
@@ -123,6 +129,8 @@ def https_redirect(scan: Scan, *, loopback: bool) -> Check:
 def function_reachable(client: httpx.Client, site_url: str, name: str) -> Check:
     # An empty JSON object: the function must answer (4xx for the bad input is fine), but
     # nothing is sent; a real phone number would cost money and spam someone.
+    import httpx
+
     try:
         response = client.post(f"{site_url}{FUNCTIONS}{name}", json={})
     except httpx.HTTPError as exc:
@@ -136,6 +144,8 @@ def function_reachable(client: httpx.Client, site_url: str, name: str) -> Check:
 
 
 def webhook_rejects_unsigned(client: httpx.Client, site_url: str) -> Check:
+    import httpx
+
     name = "stripe-webhook-unsigned"
     try:
         response = client.post(f"{site_url}{FUNCTIONS}stripe-webhook", json={"type": "ping"})
@@ -160,6 +170,8 @@ class _IdFinder(HTMLParser):
 
 
 def element_present(client: httpx.Client, site_url: str, element_id: str) -> Check:
+    import httpx
+
     name = f"element:#{element_id}"
     try:
         response = client.get(site_url + "/")
@@ -172,7 +184,10 @@ def element_present(client: httpx.Client, site_url: str, element_id: str) -> Che
 
 
 def burst_not_limited(client: httpx.Client, site_url: str, requests: int) -> Check:
+    import httpx
+
     def one(_: int) -> int:
+
         try:
             return client.get(site_url + "/").status_code
         except httpx.HTTPError:
@@ -211,6 +226,8 @@ def required_variables(client: NetlifyClient, config: StackConfig) -> Check:
 
 def sms_auth_path(client: NetlifyClient, http: httpx.Client, config: StackConfig) -> Check:
     """The flag in Netlify and the live send-sms function both follow the stack's flag."""
+    import httpx
+
     wanted = config.flags["USE_SUPABASE_PHONE_OTP"]
     path = "Supabase OTP" if wanted else "custom Twilio SMS"
     env = {var["key"]: var for var in client.list_env(config.netlify.account_id, config.netlify.site_id)}
