@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import click
 
+from scripts.sfops import config_prefetch
 from scripts.sfops.global_options import given, global_options, with_global_options
 
 EPILOG = """Exit codes: 0 all checks passed; 1 a check failed (drift, a failed verify or
@@ -28,6 +29,8 @@ not check (bad usage, unreadable config, unreachable API; a backup that could no
 class Subcommand(NamedTuple):
     module: str  # holds `command`
     short_help: str
+    # Reads the stack config: `pulumi config` starts while the module imports (config_prefetch).
+    reads_stack: bool = True
 
 
 SUBCOMMANDS = {
@@ -48,7 +51,9 @@ SUBCOMMANDS = {
         "Refresh-preview the stack and list what drifted (exit 0 none, 1 drift, 2 could not check).",
     ),
     "backup": Subcommand(
-        "scripts.sfops.backup.command", "Dump the database, compress, encrypt and upload it, then write its manifest."
+        "scripts.sfops.backup.command",
+        "Dump the database, compress, encrypt and upload it, then write its manifest.",
+        reads_stack=False,  # runs on the backup host from its env file; there is no pulumi there
     ),
     "restore": Subcommand(
         "scripts.sfops.restore.command", "List backups, or restore one into --database, or prove one with --verify."
@@ -71,6 +76,16 @@ class SfopsGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return load_subcommand(cmd_name) if cmd_name in SUBCOMMANDS else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        entry = SUBCOMMANDS.get(args[0]) if args else None
+        rest = args[1:]
+        if entry is not None and entry.reads_stack and not {"-h", "--help"} & set(rest):
+            stack = config_prefetch.stack_named_in(rest) or given(ctx).resolved_stack()
+            config_prefetch.start(stack, config_prefetch.default_project_dir())
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The listing from the table: importing every subcommand to print one line each is what made

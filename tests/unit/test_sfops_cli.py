@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from scripts.sfops import cli as cli_module
+from scripts.sfops import config_prefetch
 from scripts.sfops.context import AppContext
 from scripts.sfops.output import NORMAL, QUIET, VERBOSE
 
@@ -101,3 +104,33 @@ def test_help_and_unknown_names_import_no_subcommand() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "No such command 'nosuch'" in out.stderr
     assert out.stderr.strip().endswith("[]")
+
+
+@pytest.mark.parametrize(
+    ("args", "stack"),
+    [
+        (["--stack", "prod"], "prod"),
+        (["--json", "--stack=prod", "-q"], "prod"),
+        (["--stack", "a", "--stack", "b"], "b"),
+        (["--min-grade", "B"], None),
+        (["--", "--stack", "prod"], None),
+        (["--stack"], None),
+    ],
+)
+def test_stack_named_after_the_subcommand(args: list[str], stack: str | None) -> None:
+    assert config_prefetch.stack_named_in(args) == stack
+
+
+def test_prefetched_config_is_the_same_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stand-in `pulumi` that prints its arguments: the prefetch runs the same command line.
+    fake = tmp_path / "pulumi"
+    fake.write_text('#!/bin/sh\necho "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    config_prefetch.start("prod", tmp_path)
+    taken = config_prefetch.take("prod", tmp_path)
+    assert taken is not None
+    assert taken.stdout.strip() == "config --json --show-secrets --stack prod --non-interactive"
+    assert config_prefetch.take("prod", tmp_path) is None  # taken once
+    config_prefetch.start("other", tmp_path)
+    assert config_prefetch.take("prod", tmp_path) is None  # another stack's read is not this one
