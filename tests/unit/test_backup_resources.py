@@ -9,7 +9,7 @@ from pathlib import Path
 
 from components.backups.bucket import LOCK_OFF_MESSAGE, BucketProvider, _flat_rule, canonical_policy, desired_state
 from components.backups.config import BucketSettings
-from components.backups.cron_host import crontab_line, env_file_content, marker_for, with_our_line
+from components.backups.cron_host import crontab_line, env_file_content, marker_for, others, with_our_line
 from components.backups.identities import restore_policy, uploader_policy
 
 SETTINGS = BucketSettings(
@@ -167,3 +167,11 @@ def test_env_file_reads_back_exactly_in_sh(tmp_path: Path) -> None:
             check=True,
         )
         assert shown.stdout == value
+
+
+def test_other_crontab_entries_are_everything_but_ours_comments_and_blanks() -> None:
+    marker = marker_for("sf")
+    ours = crontab_line("0 2 * * *", "sf", marker)
+    content = f"# a comment\nMAILTO=ops@example.com\n\n17 4 * * * echo theirs\n{ours}\n"
+    assert others(content, marker) == ["MAILTO=ops@example.com", "17 4 * * * echo theirs"]
+    assert others(None, marker) == []
