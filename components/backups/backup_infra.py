@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.backups import host_bundle
-from components.backups.bucket import Bucket
+from components.backups.bucket import Bucket, log_bucket_state
 from components.backups.config import BackupConfig
 from components.backups.cron_host import RUNTIME_NAME, CronHost, env_file_content
 from components.backups.identities import AccessIdentity, restore_policy, uploader_policy
@@ -75,7 +75,13 @@ class BackupInfra(pulumi.ComponentResource):
             )
 
         critical = pulumi.ResourceOptions(parent=self, protect=args.protect)
-        bucket = Bucket(f"{name}-bucket", settings, opts=critical)
+        # Server access logs (FSBP S3.9) land in a bucket the stack owns, made before logging points at it.
+        logs = Bucket(f"{name}-logs", settings, opts=critical, state=log_bucket_state(settings))
+        bucket = Bucket(
+            f"{name}-bucket",
+            settings,
+            opts=pulumi.ResourceOptions.merge(critical, pulumi.ResourceOptions(depends_on=[logs])),
+        )
         uploader = AccessIdentity(
             f"{name}-uploader",
             endpoint_url=settings.iam_endpoint_url,

@@ -38,9 +38,30 @@ from components.provider_base import (
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-CONTROLS = ("versioning", "encryption", "public_access_block", "policy", "lifecycle", "object_lock", "ownership")
+CONTROLS = (
+    "versioning",
+    "encryption",
+    "public_access_block",
+    "policy",
+    "lifecycle",
+    "object_lock",
+    "ownership",
+    "logging",
+)
 # Public access is blocked before anything else is set; ACLs go off next (FSBP S3.12).
-WRITE_ORDER = ("public_access_block", "ownership", "versioning", "encryption", "lifecycle", "object_lock", "policy")
+WRITE_ORDER = (
+    "public_access_block",
+    "ownership",
+    "versioning",
+    "encryption",
+    "lifecycle",
+    "object_lock",
+    "policy",
+    "logging",
+)
+# Server access logs (FSBP S3.9) go to a bucket of the stack's own, under this prefix.
+LOG_PREFIX = "s3-access/"
+NO_LOGGING = {"target_bucket": "", "target_prefix": ""}
 # ACLs disabled: the bucket owner owns every object and only policies grant access (FSBP S3.12).
 OWNERSHIP = "BucketOwnerEnforced"
 PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -76,6 +97,17 @@ def conditional_write_statement(name: str, prefix: str) -> dict[str, Any]:
     }
 
 
+def _tls_statement(name: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def bucket_policy(
     name: str,
     break_glass_principal: str,
@@ -88,21 +120,12 @@ def bucket_policy(
     moto applies a Deny's condition to nothing and denies every request, so the local stack
     leaves both out (backupDenyInsecureTransport / backupRequireConditionalWrites false) and the
     restore side catches a rewrite there (scripts/sfops/restore/versions.py)."""
-    bucket_arn, objects_arn = f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"
+    objects_arn = f"arn:aws:s3:::{name}/*"
     statements: list[dict[str, Any]] = []
     if require_conditional_writes:
         statements.append(conditional_write_statement(name, prefix))
     if deny_insecure_transport:
-        statements.append(
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, objects_arn],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        )
+        statements.append(_tls_statement(name))
     statements.append(
         {
             "Sid": "DenyObjectDeletionExceptBreakGlass",
@@ -121,7 +144,10 @@ def canonical_policy(document: dict[str, Any] | str) -> str:
     doc = json.loads(document) if isinstance(document, str) else document
 
     def listed(value: Any) -> Any:
-        return sorted(value) if isinstance(value, list) else [value]
+        # One value as a plain string, several as a sorted list: AWS's own spelling, and the one
+        # S3's log-delivery check reads (a Principal's Service and a Resource as strings).
+        values = sorted(value) if isinstance(value, list) else [value]
+        return values[0] if len(values) == 1 else values
 
     statements = doc.get("Statement", [])
     normalized = []
@@ -171,6 +197,46 @@ def desired_state(settings: BucketSettings) -> dict[str, Any]:
         ],
         "object_lock": {"mode": settings.object_lock_mode or "", "days": settings.object_lock_days},
         "ownership": OWNERSHIP,
+        "logging": {"target_bucket": settings.log_bucket, "target_prefix": LOG_PREFIX}
+        if settings.log_bucket
+        else NO_LOGGING,
+    }
+
+
+def log_bucket_policy(log_bucket: str, source_bucket: str, *, deny_insecure_transport: bool) -> dict[str, Any]:
+    """S3's log delivery may write under LOG_PREFIX, for the backup bucket only (S3 User Guide,
+    "Permissions for log delivery": the logging service principal, aws:SourceArn)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{log_bucket}/{LOG_PREFIX}*",
+            "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_bucket}"}},
+        }
+    ]
+    if deny_insecure_transport:
+        statements.insert(0, _tls_statement(log_bucket))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_bucket_state(settings: BucketSettings) -> dict[str, Any]:
+    """The access-log bucket's inputs: hardened like the backups' (ACLs off, no public access,
+    SSE-S3, the only encryption log delivery supports), without Object Lock or logging of its own."""
+    main = desired_state(settings)
+    return {
+        **main,
+        "bucket": settings.log_bucket,
+        "encryption": {"algorithm": "AES256", "kms_key_id": ""},
+        "policy": canonical_policy(
+            log_bucket_policy(
+                settings.log_bucket, settings.name, deny_insecure_transport=settings.deny_insecure_transport
+            )
+        ),
+        "lifecycle": [{**main["lifecycle"][0], "expiration_days": settings.expiration_days}],
+        "object_lock": {"mode": "", "days": 0},
+        "logging": NO_LOGGING,
     }
 
 
@@ -268,7 +334,10 @@ def read_controls(client: S3Client, bucket: str) -> dict[str, Any]:
         if not _missing(exc, "OwnershipControlsNotFoundError"):
             raise
         ownership = ""  # no controls: ACLs are in force (S3's behaviour before BucketOwnerEnforced)
+    target: Any = client.get_bucket_logging(Bucket=bucket).get("LoggingEnabled") or {}
+    logging = {"target_bucket": target.get("TargetBucket", ""), "target_prefix": target.get("TargetPrefix", "")}
     return {
+        "logging": logging,
         "ownership": ownership,
         "versioning": versioning,
         "encryption": encryption,
@@ -305,6 +374,13 @@ def write_control(client: S3Client, bucket: str, control: str, value: Any) -> No
                     "Rule": {"DefaultRetention": {"Mode": value["mode"], "Days": int(value["days"])}},
                 },
             )
+    elif control == "logging":
+        status: Any = (
+            {"LoggingEnabled": {"TargetBucket": value["target_bucket"], "TargetPrefix": value["target_prefix"]}}
+            if value["target_bucket"]
+            else {}
+        )
+        client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=status)
     elif control == "ownership":
         client.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": value}]})
     else:
@@ -429,8 +505,14 @@ class Bucket(Resource, module="backups", name="Bucket"):
     arn: pulumi.Output[str]
     bucket: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, settings: BucketSettings, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        resource_name: str,
+        settings: BucketSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        state: dict[str, Any] | None = None,  # another bucket's inputs (the access-log bucket)
+    ):
         provider = BucketProvider
-        super().__init__(
-            provider(), resource_name, provider.declared_inputs(desired_state(settings)), provider.options(opts)
-        )
+        inputs = state if state is not None else desired_state(settings)
+        super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -86,6 +86,7 @@ class BucketSettings:
     # The bucket policy denies a backup write without If-None-Match (off only where the S3 server
     # cannot evaluate that condition: moto).
     require_conditional_writes: bool = True
+    log_bucket: str = ""  # the stack's server-access-log bucket ("" : no access logging)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,12 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     name = required("backupBucket", "globally unique bucket name")
     if name and (why := v.bucket_name_problem(name)):
         problems.append(f"backupBucket: {name!r} is a bucket name S3 rejects: {why}")
+    log_bucket = f"{name}-logs" if name else ""
+    if log_bucket and v.bucket_name_problem(log_bucket) and not v.bucket_name_problem(name):
+        problems.append(
+            f"backupBucket: {name!r} leaves no room for its access-log bucket {log_bucket!r} "
+            "(fix: a bucket name of at most 58 characters)"
+        )
     endpoint = url("s3EndpointUrl", DEFAULT_S3_ENDPOINT)
     iam_endpoint = url("iamEndpointUrl", "https://iam.amazonaws.com") if get("iamEndpointUrl") else None
     region = get("backupRegion") or "us-east-1"
@@ -369,6 +376,7 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             deny_insecure_transport=deny_insecure_transport,
             prefix=prefix,
             require_conditional_writes=conditional_writes,
+            log_bucket=log_bucket,
         ),
         host=HostSettings(
             host=host,

@@ -144,6 +144,17 @@ def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deploy
     assert not lock["Rule"]["DefaultRetention"].get("Years")
     ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
     assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]  # ACLs disabled (FSBP S3.12)
+    # Server access logging (FSBP S3.9) into the stack's own log bucket, itself ACL-free and private.
+    logs = f"{BUCKET}-logs"
+    assert s3.get_bucket_logging(Bucket=BUCKET)["LoggingEnabled"] == {
+        "TargetBucket": logs,
+        "TargetPrefix": "s3-access/",
+    }
+    assert s3.get_bucket_ownership_controls(Bucket=logs)["OwnershipControls"]["Rules"] == ownership
+    assert all(s3.get_public_access_block(Bucket=logs)["PublicAccessBlockConfiguration"].values())
+    (delivery,) = json.loads(s3.get_bucket_policy(Bucket=logs)["Policy"])["Statement"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Condition"] == {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{BUCKET}"}}
     assert deployed.outputs["backupBucket"] == BUCKET
     assert deployed.outputs["s3EndpointUrl"] == deployed.servers.s3_url
     assert deployed.outputs["backupHost"] == f"{deployed.servers.sshd.user}@127.0.0.1:{deployed.servers.sshd.port}"
@@ -232,6 +243,7 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     s3.delete_public_access_block(Bucket=BUCKET)
     s3.delete_bucket_lifecycle(Bucket=BUCKET)
     s3.put_bucket_ownership_controls(Bucket=BUCKET, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_bucket_logging(Bucket=BUCKET, BucketLoggingStatus={})
     crontab = servers.crontab() or ""
     marker = f"# soundfactory-infra backup {directory}"
     edited = "".join(
@@ -245,9 +257,15 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     named = set()
     for listed in re.findall(r"\[diff: ([^\]]+)\]", drift.stdout):
         named |= {item.strip(" ~+-") for item in listed.split(",")}
-    assert named >= {"versioning", "public_access_block", "lifecycle", "ownership", "crontab_line", "file_state"}, (
-        drift.stdout
-    )
+    assert named >= {
+        "versioning",
+        "public_access_block",
+        "lifecycle",
+        "ownership",
+        "logging",
+        "crontab_line",
+        "file_state",
+    }, drift.stdout
     detailed = deployed.stack.cli("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
     assert detailed.returncode != 0
     assert "30 5 * * *" in detailed.stdout, "the detailed diff shows the edited crontab line"
@@ -264,6 +282,7 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
     assert s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"][0]["ID"] == RULE_ID
     ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]
     assert ownership == "BucketOwnerEnforced"
+    assert s3.get_bucket_logging(Bucket=BUCKET)["LoggingEnabled"]["TargetBucket"] == f"{BUCKET}-logs"
     assert servers.crontab() == crontab
     assert "EXTRA" not in deployed.env_file()
     deployed.stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)

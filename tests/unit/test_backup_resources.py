@@ -6,8 +6,16 @@ import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from components.backups.bucket import LOCK_OFF_MESSAGE, BucketProvider, _flat_rule, canonical_policy, desired_state
+from components.backups.bucket import (
+    LOCK_OFF_MESSAGE,
+    BucketProvider,
+    _flat_rule,
+    canonical_policy,
+    desired_state,
+    log_bucket_state,
+)
 from components.backups.config import BucketSettings
 from components.backups.cron_host import crontab_line, env_file_content, marker_for, others, with_our_line
 from components.backups.identities import restore_policy, uploader_policy
@@ -39,6 +47,18 @@ def test_policy_denies_plain_http_and_deletion_by_anyone_but_break_glass() -> No
     assert deletion["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SETTINGS.break_glass_principal}}
 
 
+def tls_only(bucket: str) -> dict[str, Any]:
+    """The TLS-only statement (FSBP S3.5) as AWS documents it, for one bucket."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 # The bucket policy a prod stack sends to AWS, written out by hand from the S3 User Guide
 # ("Enforce conditional writes", "Bucket policy examples": aws:SecureTransport): moto evaluates
 # neither condition, so this exact document is the proof for AWS.
@@ -49,27 +69,20 @@ PROD_POLICY = {
             "Sid": "DenyOverwritingBackups",
             "Effect": "Deny",
             "Principal": "*",
-            "Action": ["s3:PutObject"],
-            "Resource": ["arn:aws:s3:::sf-backups/db/*"],
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::sf-backups/db/*",
             "Condition": {
                 "Null": {"s3:if-none-match": "true"},
                 "Bool": {"s3:ObjectCreationOperation": "true"},
             },
         },
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": ["s3:*"],
-            "Resource": ["arn:aws:s3:::sf-backups", "arn:aws:s3:::sf-backups/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
+        tls_only("sf-backups"),
         {
             "Sid": "DenyObjectDeletionExceptBreakGlass",
             "Effect": "Deny",
             "Principal": "*",
             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-            "Resource": ["arn:aws:s3:::sf-backups/*"],
+            "Resource": "arn:aws:s3:::sf-backups/*",
             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/break-glass"}},
         },
     ],
@@ -78,6 +91,30 @@ PROD_POLICY = {
 
 def test_prod_policy_is_write_once_and_tls_only_exactly() -> None:
     assert json.loads(desired_state(SETTINGS)["policy"]) == PROD_POLICY
+
+
+def test_access_logs_go_to_the_stacks_own_bucket_which_only_log_delivery_for_this_bucket_may_write() -> None:
+    settings = replace(SETTINGS, log_bucket="sf-backups-logs")
+    assert desired_state(settings)["logging"] == {"target_bucket": "sf-backups-logs", "target_prefix": "s3-access/"}
+    logs = log_bucket_state(settings)
+    assert (logs["bucket"], logs["ownership"], logs["object_lock"]) == (
+        "sf-backups-logs",
+        "BucketOwnerEnforced",
+        {"mode": "", "days": 0},
+    )
+    assert logs["encryption"] == {"algorithm": "AES256", "kms_key_id": ""}  # the only one log delivery supports
+    assert logs["logging"] == {"target_bucket": "", "target_prefix": ""}
+    assert json.loads(logs["policy"])["Statement"] == [
+        tls_only("sf-backups-logs"),
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::sf-backups-logs/s3-access/*",
+            "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::sf-backups"}},
+        },
+    ]
 
 
 def test_local_policy_leaves_out_only_the_conditions_moto_cannot_evaluate() -> None:
