@@ -360,7 +360,9 @@ def test_sfops_drift_names_only_the_identity_whose_policy_changed(deployed: Depl
 
     drift = deployed.stack.sfops("--json", "drift")
     assert drift.returncode == 1, drift.stderr
-    (resource,) = json.loads(drift.stdout)["resources"]
+    resources = json.loads(drift.stdout)["resources"]
+    assert len(resources) == 1, resources
+    (resource,) = resources
     assert resource["op"] == "changed"
     assert resource["properties"] == ["policy"], resource
     deployed.stack.stack.up(refresh=True, on_output=quiet)
