@@ -68,3 +68,16 @@ def dump_arguments() -> list[str]:
     args = [f"--exclude-schema={pattern}" for pattern in EXCLUDED]
     args += [f"--exclude-table-data={table}" for table in EXCLUDED_TABLE_DATA]
     return args
+
+
+def describe(schemas: list[str], extensions: list[str]) -> dict[str, object]:
+    """The manifest's `contents`: what a backup of a database with these schemas and extensions holds."""
+    return {
+        "application_schemas": sorted(s for s in schemas if is_application(s)),
+        "data_only_schemas": sorted(s for s in schemas if s in DATA_ONLY),
+        "excluded_table_data": list(EXCLUDED_TABLE_DATA),
+        "left_out_schemas": sorted(s for s in schemas if is_managed(s) and s not in DATA_ONLY and not is_system(s)),
+        "extensions": sorted(extensions),
+        "grants_and_rls": True,
+        "snapshot": "one pg_dump transaction",
+    }
