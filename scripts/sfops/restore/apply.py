@@ -30,6 +30,32 @@ from scripts.sfops.restore.stream_restore import RestoreFailed, Source, read_toc
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+# A Supabase project gives new objects of `postgres` grants to anon/authenticated/service_role
+# (ALTER DEFAULT PRIVILEGES). pg_dump writes each object's grants as changes from PostgreSQL's
+# built-in defaults, so objects recreated under Supabase's defaults would come back with more
+# than they had: `anon` could suddenly write to a table it could only read. The transaction
+# first drops the restoring role's default privileges; the backup's own (DEFAULT ACL entries,
+# restored last) put them back as they were when it was taken.
+RESET_DEFAULT_PRIVILEGES = """
+DO $sfops$
+DECLARE d record;
+BEGIN
+  FOR d IN
+    SELECT p.defaclobjtype AS kind, n.nspname AS schema, a.grantee
+    FROM pg_default_acl p LEFT JOIN pg_namespace n ON n.oid = p.defaclnamespace
+    CROSS JOIN LATERAL aclexplode(p.defaclacl) a
+    WHERE p.defaclrole = current_user::regrole AND a.grantee <> p.defaclrole
+  LOOP
+    EXECUTE format('ALTER DEFAULT PRIVILEGES %s REVOKE ALL ON %s FROM %s',
+      CASE WHEN d.schema IS NULL THEN '' ELSE 'IN SCHEMA ' || quote_ident(d.schema) END,
+      CASE d.kind WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
+                  WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
+      CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(d.grantee)) END);
+  END LOOP;
+END
+$sfops$;
+"""
+
 
 @dataclass(frozen=True)
 class Chosen:
@@ -93,7 +119,15 @@ def restore_backup(chosen: Chosen, target: DatabaseUrl, *, force: bool, say: Cal
                 "(Supabase: Database -> Extensions) if the application uses them"
             )
         say(f"restoring into {target.dbname}: {len(plan.keep)} entries, {len(plan.skipped)} left to Supabase")
-        restore_stream(source, target, plan.list_file(), clean=bool(present), preamble=preamble)
+        staged = db.parents_first(target, [t for t in plan.data_tables if t in state.tables])
+        restore_stream(
+            source,
+            target,
+            plan.list_file(),
+            clean=bool(present),
+            preamble=RESET_DEFAULT_PRIVILEGES + preamble,
+            staged=staged,
+        )
     except PlanRefused as exc:
         raise _refuse(str(exc), target) from None
     except (IntegrityError, RestoreFailed) as exc:

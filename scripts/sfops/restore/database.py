@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from graphlib import TopologicalSorter
 from typing import Any
 
 import psycopg
@@ -34,25 +35,23 @@ _RELATIONS = (
     "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1, 2"
 )
+# One row per grant: (schema, object, "grantee:PRIVILEGE[*]"); NULL ACLs read as their defaults.
+_GRANTEE = "coalesce(nullif(pg_get_userbyid(a.grantee), '-'), 'PUBLIC') || ':' || a.privilege_type"
 _RELATION_GRANTS = """
-SELECT n.nspname, c.relname, coalesce(string_agg(
-         coalesce(nullif(pg_get_userbyid(a.grantee), '-'), 'PUBLIC') || ':' || a.privilege_type
-         || CASE WHEN a.is_grantable THEN '*' ELSE '' END, ',' ORDER BY 1), '')
+SELECT n.nspname, c.relname, GRANTEE || CASE WHEN a.is_grantable THEN '*' ELSE '' END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END,
-                                                           c.relowner))) a ON a.grantee <> c.relowner
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') GROUP BY 1, 2
+CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char"
+                                                            ELSE 'r'::"char" END, c.relowner))) a
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND a.grantee <> c.relowner
 UNION ALL
-SELECT n.nspname, 'function ' || p.oid::regprocedure::text, coalesce(string_agg(
-         coalesce(nullif(pg_get_userbyid(a.grantee), '-'), 'PUBLIC') || ':' || a.privilege_type, ',' ORDER BY 1), '')
+SELECT n.nspname, 'function ' || p.oid::regprocedure::text, GRANTEE
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-LEFT JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a ON a.grantee <> p.proowner GROUP BY 1, 2
+CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee <> p.proowner
 UNION ALL
-SELECT n.nspname, 'schema', coalesce(string_agg(
-         coalesce(nullif(pg_get_userbyid(a.grantee), '-'), 'PUBLIC') || ':' || a.privilege_type, ',' ORDER BY 1), '')
+SELECT n.nspname, 'schema', GRANTEE
 FROM pg_namespace n
-LEFT JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a ON a.grantee <> n.nspowner GROUP BY 1, 2
-"""
+CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a WHERE a.grantee <> n.nspowner
+""".replace("GRANTEE", _GRANTEE)
 _ROW_SECURITY = """
 SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity,
        coalesce((SELECT string_agg(concat_ws('|', p.policyname, p.permissive, p.roles::text, p.cmd, p.qual,
@@ -163,13 +162,12 @@ def fingerprints(url: DatabaseUrl) -> Fingerprints:
         for schema, name, last in conn.execute("SELECT schemaname, sequencename, last_value FROM pg_sequences"):
             if _kept_rows(schema, name):
                 result[f"{schema}.{name}"] = (int(last or 0), SEQUENCE)
-        for schema, name, grants in conn.execute(_RELATION_GRANTS):
+        grants: dict[str, list[str]] = {}
+        for schema, name, grant in conn.execute(_RELATION_GRANTS):
             if is_application(schema):
-                where = schema if name == "schema" else f"{schema}.{name}"
-                result[f"{GRANTS} on {where}"] = (
-                    len(grants.split(",")) if grants else 0,
-                    f"{GRANTS} {_digest(grants)}",
-                )
+                grants.setdefault(schema if name == "schema" else f"{schema}.{name}", []).append(grant)
+        for where, granted in grants.items():
+            result[f"{GRANTS} on {where}"] = (len(granted), f"{GRANTS} {_digest(','.join(sorted(granted)))}")
         for schema, table, enabled, forced, policies in conn.execute(_ROW_SECURITY):
             if is_application(schema):
                 text = f"rls={enabled} force={forced}\n{policies}"
@@ -181,3 +179,19 @@ def fingerprints(url: DatabaseUrl) -> Fingerprints:
 def extensions(url: DatabaseUrl) -> frozenset[str]:
     with connect(url) as conn:
         return frozenset(row[0] for row in conn.execute("SELECT extname FROM pg_extension"))
+
+
+def parents_first(url: DatabaseUrl, tables: list[str]) -> list[str]:
+    """`tables` ordered so that a table comes after those it references (its foreign keys' targets)."""
+    graph: dict[str, set[str]] = {table: set() for table in tables}
+    with connect(url) as conn:
+        edges = conn.execute(
+            "SELECT cn.nspname || '.' || c.relname, fn.nspname || '.' || f.relname FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace "
+            "JOIN pg_class f ON f.oid = k.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace "
+            "WHERE k.contype = 'f'"
+        ).fetchall()
+    for child, parent in edges:
+        if child in graph and parent in graph and child != parent:
+            graph[child].add(parent)
+    return list(TopologicalSorter(graph).static_order())

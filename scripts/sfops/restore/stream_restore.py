@@ -29,6 +29,9 @@ from scripts.sfops.backup.manifest import Manifest
 from scripts.sfops.backup.pg_versions import program
 from scripts.sfops.backup.stderr_tail import StderrTail
 from scripts.sfops.restore.object_check import CHUNK, HashingReader, IntegrityError
+from scripts.sfops.restore.stage import ManagedRows
+
+Popen = subprocess.Popen[bytes]
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -97,11 +100,12 @@ def read_toc(source: Source, pg_bin_dir: Path | None = None) -> str:
     reader = _drain(process.stdout, chunks)
     try:
         source.decrypt_into(process.stdin)
+    except BrokenPipeError:
+        pass  # pg_restore stopped reading after the table of contents: its exit status says whether it had it
     except (OSError, zstandard.ZstdError) as exc:
-        if process.poll() is None:  # not pg_restore stopping early: the stream itself failed
-            process.kill()
-            process.wait()
-            raise RestoreFailed(f"{source.manifest.key}: cannot decrypt or decompress the backup: {exc}") from None
+        process.kill()
+        process.wait()
+        raise RestoreFailed(f"{source.manifest.key}: cannot decrypt or decompress the backup: {exc}") from None
     except BaseException:
         process.kill()
         process.wait()
@@ -116,18 +120,24 @@ def read_toc(source: Source, pg_bin_dir: Path | None = None) -> str:
 
 
 class _Relay(threading.Thread):
-    """pg_restore's SQL into psql's input, after the preamble; never closes psql's input itself."""
+    """pg_restore's SQL into psql's input, after the preamble; never closes psql's input itself.
 
-    def __init__(
-        self, preamble: str, sql_out: IO[bytes], psql_in: IO[bytes], producer: subprocess.Popen[bytes]
-    ) -> None:
+    Line by line while staged rows are still to come (see `stage.py`), in chunks after."""
+
+    def __init__(self, preamble: str, staged: ManagedRows, sql_out: IO[bytes], psql_in: IO[bytes], producer: Popen):
         super().__init__(daemon=True)
-        self.preamble, self.sql_out, self.psql_in, self.producer = preamble, sql_out, psql_in, producer
+        self.preamble, self.staged = preamble, staged
+        self.sql_out, self.psql_in, self.producer = sql_out, psql_in, producer
         self.broken = False
 
     def run(self) -> None:
         try:
-            self.psql_in.write(self.preamble.encode())
+            self.psql_in.write((self.preamble + self.staged.preamble()).encode())
+            while self.staged.pending:
+                line = self.sql_out.readline()
+                if not line:
+                    return  # pg_restore ended before every staged table's rows: the caller refuses
+                self.psql_in.write(self.staged.line(line))
             for chunk in iter(lambda: self.sql_out.read(CHUNK), b""):
                 self.psql_in.write(chunk)
             self.psql_in.flush()
@@ -143,6 +153,7 @@ def restore_stream(
     *,
     clean: bool,
     preamble: str = "",
+    staged: list[str] | None = None,
     pg_bin_dir: Path | None = None,
 ) -> None:
     manifest = source.manifest
@@ -162,7 +173,8 @@ def restore_stream(
         assert sql_in.stdin is not None
         assert sql_in.stderr is not None
         dump_errors, sql_errors = StderrTail(dump_in.stderr), StderrTail(sql_in.stderr)
-        relay = _Relay(preamble, dump_in.stdout, sql_in.stdin, dump_in)
+        rows = ManagedRows(staged or [])
+        relay = _Relay(preamble, rows, dump_in.stdout, sql_in.stdin, dump_in)
         relay.start()
         try:
             try:
@@ -178,6 +190,10 @@ def restore_stream(
                 raise RestoreFailed(f"psql stopped, nothing was committed: {sql_errors.last_lines()}")
             if status != 0:
                 raise RestoreFailed(f"pg_restore failed, nothing was committed: {dump_errors.last_lines()}")
+            if rows.pending:
+                raise RestoreFailed(
+                    f"the rows of {', '.join(rows.order)} were not all in the backup; nothing committed"
+                )
             if reader.size != manifest.size or reader.sha256.hexdigest() != manifest.sha256:
                 raise IntegrityError(f"{manifest.key}: the object changed while it was restored; nothing committed")
         except BaseException as exc:
