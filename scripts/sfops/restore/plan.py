@@ -108,6 +108,7 @@ class Plan:
     skipped: list[Entry] = field(default_factory=list)
     data_tables: list[str] = field(default_factory=list)  # "schema.table" rows restored into a managed schema
     extensions: list[str] = field(default_factory=list)
+    refused: list[Entry] = field(default_factory=list)  # definitions in a schema Supabase manages
 
     def list_file(self) -> str:
         """The `pg_restore -L` list: the kept entries in the archive's order."""
@@ -116,11 +117,8 @@ class Plan:
 
 def _managed_entry(entry: Entry, schema: str, target: Target, plan: Plan) -> None:
     if schema not in DATA_ONLY:
-        raise PlanRefused(
-            f"the backup holds {entry.label} in {schema}, a schema Supabase manages: restoring it would replace "
-            "Supabase's own objects, so nothing was restored (fix: restore a backup made by this version, which "
-            "leaves managed schemas out, or pick entries by hand with pg_restore -L, see the README)"
-        )
+        plan.refused.append(entry)
+        return
     if entry.desc in DATA:
         plan.keep.append(entry)
         if entry.desc == "TABLE DATA":
@@ -152,6 +150,15 @@ def make_plan(entries: list[Entry], target: Target) -> Plan:
         else:
             assert is_application(schema)
             plan.keep.append(entry)
+    if plan.refused:
+        schemas = sorted({entry.target_schema() for entry in plan.refused})
+        raise PlanRefused(
+            f"the backup holds {len(plan.refused)} definitions in {', '.join(schemas)}, "
+            f"{'a schema' if len(schemas) == 1 else 'schemas'} Supabase manages (first: {plan.refused[0].label}): "
+            "restoring them would replace Supabase's own objects, so nothing was restored (fix: restore a backup "
+            "made by this version, which leaves managed schemas out, or pick entries by hand with pg_restore -L, "
+            "see the README)"
+        )
     missing = [t for t in plan.data_tables if t.split(".")[0] in target.schemas and t not in target.tables]
     if missing:
         raise PlanRefused(
