@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 import paramiko
 
 from components.backups import validation as v
+from components.backups.host_bundle import host_module
 from components.config_values import parse_bool, parse_int, parse_url
-from scripts.sfops.backup.database_url import DatabaseUrl, DatabaseUrlError
 
 PLAIN_KEYS = frozenset(
     {
@@ -243,9 +243,10 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     # --- what the host needs ---
     database_url = required("backupDatabaseUrl", "postgresql://user:password@host:5432/postgres")
     if database_url:
+        database_url_module = host_module("database_url")
         try:  # the host's own parser: the preview refuses what the backup would refuse (sslmode included)
-            DatabaseUrl.parse(database_url)
-        except DatabaseUrlError as exc:
+            database_url_module.DatabaseUrl.parse(database_url)
+        except database_url_module.DatabaseUrlError as exc:
             problems.append(f"backupDatabaseUrl: {exc} (fix: pulumi config set --secret backupDatabaseUrl)")
         if any(c in database_url for c in "\n\r\0"):
             problems.append("backupDatabaseUrl: contains a line break or NUL")
