@@ -68,6 +68,7 @@ class Rig:
     env_values: dict[str, str]  # the host's env file, as installed
     secrets: dict[str, str]
     work: Path
+    stack_env: dict[str, str]  # how sfops reaches the stack `it` (its backend and project)
 
     @property
     def server(self) -> DatabaseUrl:
@@ -169,6 +170,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                         "age identity": str(identity),
                     },
                     root,
+                    {**harness.env, "SFOPS_PROJECT_DIR": str(harness.project_dir)},
                 )
             finally:
                 empty_bucket(servers.s3(), BUCKET)
@@ -254,6 +256,31 @@ def test_restore_into_a_named_database_and_refuse_a_non_empty_one_without_force(
     forced = rig.restore("restore", "--database", target, "--force")
     assert forced.returncode == 0, forced.stderr
     assert fingerprints(rig.db(target)) == fingerprints(rig.db(SOURCE_DB))
+
+
+def test_credentials_from_the_stack_need_no_exports(rig: Rig) -> None:
+    """The restore key comes from the stack's outputs and the server from its config: nothing exported."""
+    if not rig.manifests():
+        _backup(rig)
+    bare = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SFOPS_", "BACKUP_", "S3_", "PG", "PULUMI_"))
+    }
+    env = {**bare, **rig.stack_env}
+
+    def sfops(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(SFOPS), "--stack", "it", "--json", "restore", *args]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    without = sfops("--list")
+    assert without.returncode == 2, "off local the environment is the default, and it holds no key"
+    listed = sfops("--credentials-from-stack", "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[-1]["key"] == rig.manifests()[-1].replace(MANIFEST_SUFFIX, ".dump.zst.age")
+    verified = sfops("--credentials-from-stack", "--verify", "--identity", str(rig.identity_file))
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["identical"] is True
+    for name, value in rig.secrets.items():
+        assert value not in listed.stdout + listed.stderr + verified.stdout + verified.stderr, name
 
 
 # --- refusals ------------------------------------------------------------------------------------
