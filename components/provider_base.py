@@ -8,6 +8,8 @@ In the spirit of a Terraform resource schema, each provider lists its fields as
   never turn into "create the same object again, then delete it";
 - *guard*: checked before a write, never diffed (the site URL a variable's site must serve);
 - *computed*: outputs only (ids, generated secrets, stamps).
+A mutable field may be *derived*: it follows other resources (a build's staleness after a
+variable changed) and so is never reported as a hand change of its own.
 Any field may be *secret* (its output stays encrypted: the Python SDK drops the secret
 marking of provider outputs unless the resource lists them in `additional_secret_outputs`),
 and may carry a normaliser, applied in `check`, so state holds one spelling per meaning and
@@ -60,6 +62,7 @@ class Field:
     kind: Kind
     secret: bool = False
     normalize: Callable[[Any], Any] | None = None
+    derived: bool = False
 
 
 def identity(name: str, **kw: Any) -> Field:
@@ -118,6 +121,14 @@ def sorted_list(value: Any) -> Any:
 def whole_number(value: Any) -> Any:
     """The engine hands numbers over as floats: 22.0 and 22 are one port."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# The output `read` adds when the vendor's copy differs from state: the names of the mutable
+# fields changed by hand. Names only, never values, so it is plain even for secret fields, and
+# `sfops drift` can say "changed" for a secret the engine's events mask. It stays until the next
+# create or update (whose outputs do not carry it): a persisted `pulumi refresh` keeps it, and
+# a second refresh sees no change of its own.
+DRIFTED = "drifted"
 
 
 def _known(value: Any) -> bool:
@@ -210,7 +221,17 @@ class DeclaredProvider(ResourceProvider):
         kept = {k: props[k] for k in self.names(Kind.IDENTITY, Kind.CONNECTION, Kind.GUARD) if k in props}
         inputs = {**kept, **{k: live.get(k, props.get(k)) for k in self.names(Kind.MUTABLE) if k in props or k in live}}
         outputs = {**inputs, **{k: live.get(k, props.get(k)) for k in self.names(Kind.COMPUTED)}}
+        drifted = sorted(set(props.get(DRIFTED) or ()) | set(self.changed_by_hand(props, inputs)))
+        if drifted:
+            outputs[DRIFTED] = drifted
         return ReadResult(id_, outputs, inputs=inputs)
+
+    def changed_by_hand(self, state: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
+        return [
+            f.name
+            for f in self.FIELDS
+            if f.kind is Kind.MUTABLE and not f.derived and f.name in live and self._differs(f, state, live)
+        ]
 
     # --- what a provider writes -------------------------------------------------------------------
 

@@ -95,5 +95,16 @@ class StackHarness:
             stderr=subprocess.DEVNULL,
         )
 
+    def sfops(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """Run `sfops --stack <this stack> <args>` on this project and backend, as cron or CI would."""
+        return subprocess.run(
+            [str(REPO / "scripts" / "bin" / "sfops"), "--stack", self.stack.name, *args],
+            env={**os.environ, **self.env, "SFOPS_PROJECT_DIR": str(self.project_dir), **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
     def outputs(self) -> dict[str, Any]:
         return {key: value.value for key, value in self.stack.outputs().items()}

@@ -147,7 +147,8 @@ class ProductionBuildProvider(DeclaredProvider):
         # Hashes over secret values stay encrypted in state like the values themselves.
         mutable("fingerprint", secret=True),
         mutable("pinned"),
-        mutable("live_env"),
+        # Stale because a variable changed: that variable is the hand change, not the build.
+        mutable("live_env", derived=True),
         guard("keys"),
         guard("wait"),
         guard("timeout_s"),

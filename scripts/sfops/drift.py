@@ -1,9 +1,14 @@
 """`sfops drift`: has someone changed the stack's resources by hand? (for CI and cron)
 
 Runs what the README's drift check runs, `pulumi preview --refresh`, through the
-Automation API, and reads the engine's step events: after a refresh, every step other
-than "same" is a difference between the code and what the vendors hold. Only property
-names are reported, never values (secret variables are among them).
+Automation API, and reads the engine's events. A hand change is what the *refresh* found:
+a resource whose vendor copy differs from state (each provider's `read` names the fields,
+see `components.provider_base.DRIFTED`) or that is gone. The update the engine then plans
+for resources that merely consume a drifted output (a build after a variable changed, a
+secret handed over) is the cascade, not drift, and is not listed as such.
+
+Each changed field is shown old → new; a secret field only as "changed" (the engine's events
+carry secrets masked, and the provider reports names, never values).
 
 Exit 0: no drift. 1: drift, listed. 2: could not check (API unreachable, no such
 stack, bad config): the preview failed, so nothing is known.
@@ -12,7 +17,8 @@ stack, bad config): the preview failed, so nothing is known.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +30,37 @@ from rich.console import Console
 from scripts.sfops.context import AppContext, Exit, SfopsError, pulumi_executable
 from scripts.sfops.output import checks_table
 
+# Kept in step with components.provider_base.DRIFTED; not imported so `sfops` stays light.
+DRIFTED = "drifted"
+MASKED = "[secret]"
 IGNORED_OPS = frozenset({"same", "refresh", "read", "discard"})
 VERBS = {
-    "create": "missing (deleted by hand?); up recreates it",
-    "update": "changed",
+    "deleted": "missing (deleted by hand?); up recreates it",
+    "changed": "changed by hand; up puts it back",
+    "create": "not created yet; up creates it",
     "delete": "not declared in code; up deletes it",
-    "replace": "changed; up replaces it",
-    "create-replacement": "changed; up replaces it",
-    "delete-replaced": "changed; up replaces it",
+    "update": "differs from the code; up updates it",
+    "replace": "differs from the code; up replaces it",
+    "create-replacement": "differs from the code; up replaces it",
+    "delete-replaced": "differs from the code; up replaces it",
     "import": "to be imported",
 }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any = None
+    new: Any = None
+    secret: bool = False
+
+    def describe(self) -> str:
+        return f"{self.field}: changed" if self.secret else f"{self.field}: {_show(self.old)} → {_show(self.new)}"
+
+    def as_json(self) -> dict[str, Any]:
+        if self.secret:
+            return {"field": self.field, "change": "changed"}
+        return {"field": self.field, "old": self.old, "new": self.new}
 
 
 @dataclass(frozen=True)
@@ -42,20 +69,57 @@ class Drifted:
     type: str
     name: str
     op: str
-    properties: list[str]
+    changes: tuple[FieldChange, ...] = field(default=())
+
+    @property
+    def properties(self) -> list[str]:
+        return [c.field for c in self.changes]
 
     @property
     def description(self) -> str:
         how = VERBS.get(self.op, self.op)
-        return f"{how}: {', '.join(self.properties)}" if self.properties else how
+        return f"{how}: {'; '.join(c.describe() for c in self.changes)}" if self.changes else how
 
 
-def _drifted(metadata: events.StepEventMetadata) -> Drifted | None:
+def _show(value: Any) -> str:
+    return "(none)" if value is None else repr(value)
+
+
+def _masked(value: Any) -> bool:
+    return value == MASKED or (isinstance(value, dict) and value.get("ciphertext") == MASKED)
+
+
+def field_changes(name: str, old: Any, new: Any) -> list[FieldChange]:
+    """One field's change, by sub-key for a mapping (a variable's value per deploy context)."""
+    if _masked(old) or _masked(new):
+        return [FieldChange(name, secret=True)]
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            FieldChange(f"{name}.{key}", old.get(key), new.get(key))
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        ] or [FieldChange(name, old, new)]
+    return [FieldChange(name, old, new)]
+
+
+def hand_change(urn: str, type_: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> Drifted | None:
+    """What one refresh step found: the resource gone, or the fields its provider named."""
+    name = urn.split("::")[-1]
+    if old is not None and new is None:
+        return Drifted(urn, type_, name, "deleted")
+    if old is None or new is None:
+        return None
+    fresh = sorted(set(new.get(DRIFTED) or ()) - set(old.get(DRIFTED) or ()))
+    changes = [c for f in fresh for c in field_changes(f, old.get(f), new.get(f))]
+    return Drifted(urn, type_, name, "changed", tuple(changes)) if changes else None
+
+
+def planned_change(metadata: events.StepEventMetadata) -> Drifted | None:
     op = str(metadata.op.value if hasattr(metadata.op, "value") else metadata.op)
     if op in IGNORED_OPS or metadata.type == "pulumi:pulumi:Stack":
         return None
     properties = sorted(set(metadata.diffs or []) | set((metadata.detailed_diff or {}).keys()))
-    return Drifted(metadata.urn, metadata.type, metadata.urn.split("::")[-1], op, properties)
+    return Drifted(metadata.urn, metadata.type, metadata.urn.split("::")[-1], op, tuple(map(FieldChange, properties)))
 
 
 def _workspace_options(project_dir: Path) -> auto.LocalWorkspaceOptions:
@@ -67,16 +131,29 @@ def _workspace_options(project_dir: Path) -> auto.LocalWorkspaceOptions:
     )
 
 
+def _op(metadata: events.StepEventMetadata) -> str:
+    return str(metadata.op.value if hasattr(metadata.op, "value") else metadata.op)
+
+
 def find_drift(stack: str, project_dir: Path) -> list[Drifted]:
-    """Resources whose live state differs from the code. Raises SfopsError when unknown."""
+    """Resources changed by hand (or, failing that, differing from the code). Raises SfopsError when unknown."""
     found: list[Drifted] = []
+    planned: list[Drifted] = []
     errors: list[str] = []
 
     def on_event(event: events.EngineEvent) -> None:
+        if event.res_outputs_event is not None:
+            metadata = event.res_outputs_event.metadata
+            if _op(metadata) == "refresh":
+                old = metadata.old.outputs if metadata.old else None
+                new = metadata.new.outputs if metadata.new else None
+                drifted = hand_change(metadata.urn, metadata.type, old, new)
+                if drifted is not None:
+                    found.append(drifted)
         if event.resource_pre_event is not None:
-            drifted = _drifted(event.resource_pre_event.metadata)
-            if drifted is not None:
-                found.append(drifted)
+            step = planned_change(event.resource_pre_event.metadata)
+            if step is not None:
+                planned.append(step)
         diagnostic = event.diagnostic_event
         if diagnostic is not None and diagnostic.severity == "error":
             errors.append(diagnostic.message.strip())
@@ -87,7 +164,10 @@ def find_drift(stack: str, project_dir: Path) -> list[Drifted]:
     except auto.errors.CommandError as exc:
         detail = errors[-1] if errors else str(exc).strip().splitlines()[-1]
         raise SfopsError(f"could not check stack {stack!r} for drift: {detail}") from exc
-    return found
+    # Hand changes when the refresh saw any (the planned updates then include their cascade);
+    # otherwise what the engine would change: code ahead of the stack, or a hand change an
+    # earlier `pulumi refresh` already wrote into state.
+    return found or planned
 
 
 @click.command("drift")
@@ -100,7 +180,15 @@ def command(app: AppContext) -> None:
         "stack": app.stack,
         "drift": bool(drifted),
         "resources": [
-            {"name": d.name, "type": d.type, "op": d.op, "properties": d.properties, "urn": d.urn} for d in drifted
+            {
+                "name": d.name,
+                "type": d.type,
+                "op": d.op,
+                "properties": d.properties,
+                "changes": [c.as_json() for c in d.changes],
+                "urn": d.urn,
+            }
+            for d in drifted
         ],
     }
 

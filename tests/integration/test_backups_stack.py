@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -212,6 +213,15 @@ def test_uploader_can_only_put_and_restore_can_read(deployed: Deployed) -> None:
     ]
     refused(restore.delete_object, Key="db/2026-01-01.dump.age")
     refused(restore.put_object, Key="db/forged", Body=b"x")
+    refused(restore.get_object, Key="other/notes.txt")  # only the backup prefix
+    # Listing is narrowed by the s3:prefix condition, which moto does not evaluate: read it back.
+    iam = boto3.Session(
+        aws_access_key_id=_admin_key(deployed)[0], aws_secret_access_key=_admin_key(deployed)[1]
+    ).client("iam", endpoint_url=deployed.servers.s3_url, region_name="us-east-1")
+    raw: Any = iam.get_user_policy(UserName=f"{BUCKET}-restore", PolicyName="soundfactory-backups")["PolicyDocument"]
+    document = json.loads(unquote(raw)) if isinstance(raw, str) else raw  # IAM may hand it back URL-encoded
+    listing = next(s for s in document["Statement"] if s["Sid"] == "ListBackups")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["db/", "db/*"]}}
 
 
 def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deployed: Deployed) -> None:
@@ -284,6 +294,57 @@ def test_no_secret_in_state_process_list_crontab_or_logs(deployed: Deployed) -> 
     assert len(deployed.command_lines) > 20, "the sampler saw the processes of the up"
 
 
+def _respelled(url: str) -> str:
+    """The same server as an operator might type it: upper-case scheme, `localhost`, a trailing slash."""
+    return url.replace("http://127.0.0.1", "HTTP://localhost") + "/"
+
+
+def test_respelled_endpoints_replace_nothing_and_rotate_no_key(deployed: Deployed) -> None:
+    """Issue 17's reproductions: s3EndpointUrl/iamEndpointUrl typed another way are the same server."""
+    stack, url = deployed.stack, deployed.servers.s3_url
+    log = Path(str(deployed.servers.credentials_file.parent.parent / "s3.log"))
+    keys_before = (deployed.env_file()["AWS_ACCESS_KEY_ID"], stack.outputs()["backupRestoreAccessKeyId"])
+    stack.set_config({"s3EndpointUrl": _respelled(url), "iamEndpointUrl": _respelled(url)})
+    try:
+        preview = stack.cli("preview", "--diff")
+        assert "replace" not in preview.stdout.lower(), preview.stdout
+        seen = len(log.read_text())
+        stack.stack.up(on_output=quiet)
+        # S3 writes are PUT/DELETE; IAM speaks POST for reads too, so the unchanged keys are its proof.
+        writes = re.findall(r'"(?:PUT|DELETE) [^"]*HTTP/1.1"', log.read_text()[seen:])
+        assert not writes, f"a respelled endpoint wrote to the bucket: {writes}"
+        assert (deployed.env_file()["AWS_ACCESS_KEY_ID"], stack.outputs()["backupRestoreAccessKeyId"]) == keys_before
+        stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)
+    finally:
+        stack.set_config({"s3EndpointUrl": url, "iamEndpointUrl": url})
+    stack.stack.up(on_output=quiet)
+    assert (deployed.env_file()["AWS_ACCESS_KEY_ID"], stack.outputs()["backupRestoreAccessKeyId"]) == keys_before
+    stack.stack.preview(refresh=True, expect_no_changes=True, on_output=quiet)
+
+
+def test_sfops_drift_names_only_the_identity_whose_policy_changed(deployed: Deployed) -> None:
+    iam = boto3.Session(*_admin_key(deployed)).client(
+        "iam", endpoint_url=deployed.servers.s3_url, region_name="us-east-1"
+    )
+    user = deployed.env_file()["AWS_ACCESS_KEY_ID"]
+    uploader = next(u["UserName"] for u in iam.list_users()["Users"] if _has_key(iam, u["UserName"], user))
+    (policy_name,) = iam.list_user_policies(UserName=uploader)["PolicyNames"]
+    wider = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName=uploader, PolicyName=policy_name, PolicyDocument=json.dumps(wider))
+
+    drift = deployed.stack.sfops("--json", "drift")
+    assert drift.returncode == 1, drift.stderr
+    (resource,) = json.loads(drift.stdout)["resources"]
+    assert resource["op"] == "changed"
+    assert resource["properties"] == ["policy"], resource
+    deployed.stack.stack.up(refresh=True, on_output=quiet)
+    assert deployed.stack.sfops("drift").returncode == 0
+
+
+def _has_key(iam: Any, user_name: str, key_id: str) -> bool:
+    return any(k["AccessKeyId"] == key_id for k in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"])
+
+
 def test_destroy_keeps_backups_and_leaves_the_crontab_exactly_as_before(deployed: Deployed) -> None:
     servers = deployed.servers
     with pytest.raises(auto.CommandError) as refused:
@@ -291,15 +352,25 @@ def test_destroy_keeps_backups_and_leaves_the_crontab_exactly_as_before(deployed
     assert "still holds backups, and pulumi never deletes backups" in str(refused.value)
     assert servers.crontab() == deployed.crontab_before_up, "the host part was removed before the bucket"
 
-    # The break-glass way out, by hand: lift the policy, delete every version past its governance lock.
+    # The error's advice, followed: the stack forgets the bucket, which keeps its backups.
+    assert f"pulumi config set backupKeepBucket {BUCKET}" in str(refused.value)
     s3 = deployed.admin()
+    kept = sorted(v["VersionId"] for v in s3.list_object_versions(Bucket=BUCKET).get("Versions", []))
+    assert kept, "the module's tests left backups in the bucket"
+    deployed.stack.set_config({"backupKeepBucket": BUCKET})
+    assert "pulumi up" in str(refused.value)
+    deployed.stack.stack.up(on_output=quiet)
+    deployed.stack.stack.destroy(on_output=quiet)
+    assert sorted(v["VersionId"] for v in s3.list_object_versions(Bucket=BUCKET).get("Versions", [])) == kept
+
+    # The other way out, by hand: lift the policy, delete every version past its governance lock.
     s3.delete_bucket_policy(Bucket=BUCKET)
     versions = s3.list_object_versions(Bucket=BUCKET)
     for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
         s3.delete_object(
             Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
         )
-    deployed.stack.stack.destroy(on_output=quiet)
+    s3.delete_bucket(Bucket=BUCKET)
 
     assert servers.crontab() == deployed.crontab_before_up
     # What it installed is gone; the log the hand run wrote (not installed by us) stays, with its directory.

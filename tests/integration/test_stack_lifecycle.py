@@ -84,3 +84,29 @@ def test_preview_of_a_fresh_stack_needs_no_reachable_api(tmp_path: Path) -> None
     harness.set_config({**PLAIN, **wiring}, SECRETS)
     preview = harness.stack.preview(on_output=lambda _: None)
     assert preview.change_summary.get(auto.OpType.CREATE) == len(MANAGED) + OTHER_RESOURCES
+
+
+def test_protected_stack_refuses_destroy_and_retires_on_purpose(
+    stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
+) -> None:
+    """As on `prod`: the endpoint and the managed variables survive a destroy (or a rename) until
+    the operator retires them the documented way (README: "Retiring a protected stack")."""
+    stack.set_config({"protectResources": "true"})
+    stack.stack.up(on_output=lambda _: None)
+    (endpoint,) = stripe_api.endpoints()
+
+    refused = stack.cli("destroy", "--yes", check=False)
+    assert refused.returncode != 0
+    assert "protected" in refused.stdout + refused.stderr
+    assert "pulumi state unprotect" in refused.stdout + refused.stderr
+    assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]]
+    assert set(emulator.env()) >= MANAGED, "no managed variable was deleted"
+
+    # The retire path: protection off in config, an up that only records it, then destroy.
+    stack.set_config({"protectResources": "false"})
+    lifted = stack.stack.up(on_output=lambda _: None)
+    assert set(lifted.summary.resource_changes or {}) == {"same"}, lifted.summary.resource_changes
+    assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]], "lifting protection changed the endpoint"
+    stack.stack.destroy(on_output=lambda _: None)
+    assert stripe_api.endpoints() == []
+    assert not set(emulator.env()) & MANAGED

@@ -19,6 +19,8 @@ from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from local_services.stack_harness import StackHarness
+from local_services.stripe.server import start_emulator as start_stripe
+from local_services.stripe_control import StripeControl
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +100,61 @@ def test_a_stack_written_before_the_move_refreshes_previews_and_destroys(
         assert harness.outputs() == {}
     finally:
         running.stop()
+
+
+PROVIDER_BASE_FIXTURE = Path(__file__).parent / "fixtures" / "state_before_provider_base"
+
+
+def test_a_stack_written_before_the_provider_base_refreshes_previews_and_destroys_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """State from the code before the shared provider base (commit b18ae7f): every Netlify resource
+    and the Stripe endpoint, pickled by the old modules. Nothing to do, nothing written, and a
+    clean destroy."""
+    monkeypatch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
+    netlify_dir, stripe_dir = tmp_path / "netlify", tmp_path / "stripe"
+    netlify_dir.mkdir(mode=0o700)
+    stripe_dir.mkdir(mode=0o700)
+    shutil.copy(PROVIDER_BASE_FIXTURE / "netlify-state.json", netlify_dir / "netlify-state.json")
+    running = start_emulator(netlify_dir, site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
+    site_url = running.site_url
+    stripe_state = (PROVIDER_BASE_FIXTURE / "stripe-state.json").read_text()
+    (stripe_dir / "stripe-state.json").write_text(stripe_state.replace("http://127.0.0.1:SITE_PORT", site_url))
+    stripe = start_stripe(stripe_dir, keys=[SECRETS["stripeSecretKey"]])
+    try:
+        emulator = EmulatorControl(running.api_url, site_url, SITE_ID, ACCOUNT_ID, TOKEN)
+        stripe_api = StripeControl.attach(stripe, SECRETS["stripeSecretKey"])
+        (endpoint,) = stripe_api.endpoints()
+        harness = StackHarness(tmp_path / "pulumi")
+        wiring = {"netlifyApiUrl": emulator.api_url, "siteUrl": site_url, "stripeApiUrl": stripe.api_url}
+        harness.set_config({**PLAIN, **wiring}, SECRETS)
+        state = (PROVIDER_BASE_FIXTURE / "stack.json").read_text()
+        for placeholder, url in (
+            ("http://127.0.0.1:EMULATOR_PORT/api/v1", emulator.api_url),
+            ("http://127.0.0.1:SITE_PORT", site_url),
+            ("http://127.0.0.1:STRIPE_PORT", stripe.api_url),
+        ):
+            state = state.replace(placeholder, url)
+        (tmp_path / "stack.json").write_text(state)
+        harness.cli("stack", "import", "--file", str(tmp_path / "stack.json"))
+        pickled = b"".join(pickled_providers(harness))
+        assert b"components.stripe.endpoint_resource" in pickled
+        assert b"components.netlify.secret_handover" in pickled
+
+        emulator.clear_requests()
+        for command in (("refresh", "--yes"), ("preview",)):
+            ran = harness.cli(*command, "--expect-no-changes", check=False)
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert emulator.mutating_requests() == []
+        assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]]
+        # A second refresh after the first was written: still nothing (no field flips back and forth).
+        again = harness.cli("refresh", "--yes", "--expect-no-changes", check=False)
+        assert again.returncode == 0, again.stdout + again.stderr
+
+        destroyed = harness.cli("destroy", "--yes", "--skip-preview", check=False)
+        assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+        assert emulator.env() == {}
+        assert stripe_api.endpoints() == []
+    finally:
+        running.stop()
+        stripe.stop()
