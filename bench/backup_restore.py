@@ -179,6 +179,10 @@ def source_url(port: int, password: str, name: str) -> str:
     return f"postgresql://postgres:{password}@127.0.0.1:{port}/{name}"
 
 
+def _not_for_postgres(toc_line: str) -> bool:
+    return " EXTENSION " in toc_line or (" DEFAULT ACL " in toc_line and toc_line.endswith(" supabase_admin"))
+
+
 def _bench_restore(
     cluster: PostgresCluster, password: str, name: str, key_id: str, secret: str, endpoint: str, work: Path
 ) -> None:
@@ -191,10 +195,19 @@ def _bench_restore(
     plain_db, ours_db = f"{name}_plain", f"{name}_ours"
     with libpq_env(server) as env:
         subprocess.run(["createdb", "--no-password", plain_db], env=env, check=True)
-        # The archive's `CREATE EXTENSION pgcrypto WITH SCHEMA extensions` needs the schema.
-        subprocess.run(["psql", "-Xq", "-d", plain_db, "-c", "CREATE SCHEMA extensions"], env=env, check=True)
-        argv = ["pg_restore", "--single-transaction", "--no-owner", "--no-password", "-d", plain_db]
-        baseline_s, _ = _timed([*argv, str(dump_file)], env)
+        # Everything postgres may restore into a plain database: not the extension (it needs the
+        # `extensions` schema) nor supabase_admin's default privileges (only that role may set them).
+        toc = subprocess.run(["pg_restore", "--list", str(dump_file)], capture_output=True, text=True, check=True)
+        kept = [line for line in toc.stdout.splitlines() if line[:1].isdigit() and not _not_for_postgres(line)]
+        (work / "plain.list").write_text("\n".join(kept) + "\n")
+        argv = [
+            "pg_restore",
+            "--single-transaction",
+            "--no-owner",
+            "--no-password",
+            f"--use-list={work / 'plain.list'}",
+        ]
+        baseline_s, _ = _timed([*argv, "-d", plain_db, str(dump_file)], env)
     create_project_database(dict(cluster.socket()), ours_db)
     dump_file.unlink()
     env = {
