@@ -221,7 +221,9 @@ def _bench_restore(
         "SFOPS_DATABASE_URL": source_url(port, password, "postgres"),
         "SFOPS_AGE_IDENTITY_FILE": str(work / "identity.txt"),
     }
-    ours_s, peak_kib = _timed([str(REPO / "scripts" / "bin" / "sfops"), "-q", "restore", "--database", ours_db], env)
+    ours_s, peak_kib = _timed(
+        [str(REPO / "scripts" / "bin" / "sfops"), "-q", "restore", "--credentials-from-env", "--database", ours_db], env
+    )
     print(
         f"    restore: pg_restore of a local unencrypted dump {baseline_s:.1f} s; sfops restore into a fresh "
         f"project {ours_s:.1f} s "
