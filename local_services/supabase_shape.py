@@ -143,7 +143,7 @@ INSERT INTO vault.secrets (name, secret) VALUES ('example', 'not readable by pos
 AUTH_ROWS = """
 INSERT INTO auth.users (id, aud, role, phone, phone_confirmed_at, raw_app_meta_data, raw_user_meta_data,
                         created_at, updated_at, last_sign_in_at)
-SELECT md5('user' || i)::uuid, 'authenticated', 'authenticated', '4915550' || lpad(i::text, 5, '0'),
+SELECT md5('user' || i)::uuid, 'authenticated', 'authenticated', '49155' || lpad(i::text, 8, '0'),
        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute',
        '{"provider": "phone", "providers": ["phone"]}', jsonb_build_object('display', 'Fan ' || i),
        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute',

@@ -434,7 +434,7 @@ def test_a_supabase_backup_restores_into_a_fresh_project_and_over_itself_as_post
     managed_source = _managed(source)
     _exec(
         source,
-        "UPDATE auth.users SET phone = '0000' WHERE phone LIKE '%00001'; DELETE FROM public.profiles WHERE "
+        "UPDATE auth.users SET phone = '0000' WHERE phone LIKE '%00000001'; DELETE FROM public.profiles WHERE "
         "display_name = 'Fan 2'; GRANT SELECT ON public.tickets TO anon; CREATE POLICY leak ON public.tickets "
         'FOR SELECT TO anon USING (true); DROP POLICY "artists: everyone reads" ON public.artists',
     )

@@ -123,25 +123,27 @@ def test_rows_for_a_managed_table_the_project_lacks_are_refused() -> None:
         make_plan(parse_toc(toc), SUPABASE)
 
 
-def test_managed_rows_are_staged_and_inserted_parents_first_after_the_last_copy() -> None:
+SQL_LINES = [
+    b"SET row_security = off;\n",
+    b"COPY auth.identities (id, user_id) FROM stdin;\n",
+    b"COPY auth.users (id) FROM stdin;\n",  # a row's text, inside the COPY: left alone
+    b"\\.\n",
+    b"COPY public.profiles (id) FROM stdin;\n",
+    b"1\n",
+    b"\\.\n",
+    b"COPY auth.users (instance_id, id) FROM stdin;\n",
+    b"\t7\n",
+    b"\\.\n",
+    b"ALTER TABLE ONLY public.profiles ADD CONSTRAINT profiles_id_fkey;\n",
+]
+
+
+@pytest.mark.parametrize("split", [1, 7, 40, 10_000])
+def test_managed_rows_are_staged_and_inserted_parents_first_after_the_last_copy(split: int) -> None:
     rows = ManagedRows(["auth.users", "auth.identities"])
     assert "CREATE TEMPORARY TABLE sfops_stage_0 (LIKE auth.users) ON COMMIT DROP;" in rows.preamble()
-    sql = b"".join(
-        rows.line(line)
-        for line in [
-            b"SET row_security = off;\n",
-            b"COPY auth.identities (id, user_id) FROM stdin;\n",
-            b"COPY auth.users (id) FROM stdin;\n",  # a row's text, inside the COPY: left alone
-            b"\\.\n",
-            b"COPY public.profiles (id) FROM stdin;\n",
-            b"1\n",
-            b"\\.\n",
-            b"COPY auth.users (instance_id, id) FROM stdin;\n",
-            b"\t7\n",
-            b"\\.\n",
-            b"ALTER TABLE ONLY public.profiles ADD CONSTRAINT profiles_id_fkey;\n",
-        ]
-    ).decode()
+    stream = b"".join(SQL_LINES)
+    sql = (b"".join(rows.feed(stream[i : i + split]) for i in range(0, len(stream), split)) + rows.finish()).decode()
     assert "COPY pg_temp.sfops_stage_1 (id, user_id) FROM stdin;\nCOPY auth.users (id) FROM stdin;\n" in sql
     assert "COPY public.profiles (id) FROM stdin;" in sql
     inserts = (

@@ -34,6 +34,7 @@ class ManagedRows:
         self.columns: dict[str, str] = {}
         self.in_copy = False
         self.inserted = not tables
+        self.carry = b""
 
     @property
     def pending(self) -> bool:
@@ -47,14 +48,14 @@ class ManagedRows:
         )
 
     def line(self, line: bytes) -> bytes:
-        """One line of pg_restore's SQL, rewritten when it starts a COPY into a staged table."""
+        """One whole line of pg_restore's SQL, rewritten when it starts a COPY into a staged table."""
         if self.in_copy:
             self.in_copy = line != b"\\.\n"
-            if not self.in_copy and len(self.columns) == len(self.order):
+            if not self.in_copy and len(self.columns) == len(self.order) and not self.inserted:
                 self.inserted = True
                 return line + self._inserts()
             return line
-        if line.startswith(b"COPY "):
+        if line.startswith(b"COPY ") and line.endswith(b" FROM stdin;\n"):  # not a COPY inside a function body
             self.in_copy = True
             for header, table in self.headers.items():
                 if line.startswith(header):
@@ -62,6 +63,37 @@ class ManagedRows:
                     self.columns[table] = columns
                     return f"COPY {self.stage[table]} {columns} FROM stdin;\n".encode()
         return line
+
+    def feed(self, chunk: bytes) -> bytes:
+        """A chunk of the SQL: whole lines are passed on (rewritten), a partial last line is kept for the next.
+
+        Only COPY headers and their `\\.` terminators are looked at, with bytes.find over the chunk:
+        the rows in between (nearly all of the stream) are not split into lines."""
+        data = self.carry + chunk
+        cut = data.rfind(b"\n") + 1
+        self.carry, data = data[cut:], data[:cut]
+        out: list[bytes] = []
+        pos = 0
+        while pos < len(data):
+            if self.in_copy and not data.startswith(b"\\.\n", pos):
+                found = data.find(b"\n\\.\n", pos)
+                nxt = len(data) if found < 0 else found + 1
+            elif not self.in_copy and not data.startswith(b"COPY ", pos):
+                found = data.find(b"\nCOPY ", pos)
+                nxt = len(data) if found < 0 else found + 1
+            else:
+                nxt = data.index(b"\n", pos) + 1
+                out.append(self.line(data[pos:nxt]))
+                pos = nxt
+                continue
+            out.append(data[pos:nxt])
+            pos = nxt
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """What is left of a last line without a newline (pg_restore ends with one; kept for safety)."""
+        rest, self.carry = self.carry, b""
+        return rest
 
     def _inserts(self) -> bytes:
         statements = [

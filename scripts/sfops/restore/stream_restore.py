@@ -122,7 +122,7 @@ def read_toc(source: Source, pg_bin_dir: Path | None = None) -> str:
 class _Relay(threading.Thread):
     """pg_restore's SQL into psql's input, after the preamble; never closes psql's input itself.
 
-    Line by line while staged rows are still to come (see `stage.py`), in chunks after."""
+    Through the stager while staged rows are still to come (see `stage.py`), straight after."""
 
     def __init__(self, preamble: str, staged: ManagedRows, sql_out: IO[bytes], psql_in: IO[bytes], producer: Popen):
         super().__init__(daemon=True)
@@ -134,10 +134,11 @@ class _Relay(threading.Thread):
         try:
             self.psql_in.write((self.preamble + self.staged.preamble()).encode())
             while self.staged.pending:
-                line = self.sql_out.readline()
-                if not line:
+                chunk = self.sql_out.read(CHUNK)
+                if not chunk:
                     return  # pg_restore ended before every staged table's rows: the caller refuses
-                self.psql_in.write(self.staged.line(line))
+                self.psql_in.write(self.staged.feed(chunk))
+            self.psql_in.write(self.staged.finish())
             for chunk in iter(lambda: self.sql_out.read(CHUNK), b""):
                 self.psql_in.write(chunk)
             self.psql_in.flush()
