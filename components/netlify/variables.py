@@ -10,11 +10,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pulumi
-
-from components.generated_secret import GeneratedSecret
 from components.stack_config import StackConfig
+
+if TYPE_CHECKING:
+    # `sfops verify` reads which variables exist without the engine: pulumi (~0.45 s) and the
+    # generated-secret resource load only where a value is wrapped or a pepper generated.
+    import pulumi
 
 # The scopes our variables get: functions read them at run time, builds to bundle.
 SITE_SCOPES = ("builds", "functions", "runtime")
@@ -35,6 +38,8 @@ def site_variables(
 ) -> list[SiteVariable]:
     """Each variable with the config key it comes from: a value the operator stored with
     `--secret` is a secret variable, whatever the key (the key list only sets the floor)."""
+    import pulumi
+
     app = config.app
 
     def variable(key: str, value: pulumi.Input[str], config_key: str) -> SiteVariable:
@@ -65,6 +70,8 @@ def sms_pepper(config: StackConfig) -> pulumi.Input[str]:
     """The configured pepper, or one generated once and kept in state (so hashes made with it stay valid)."""
     if config.app.sms_pepper:
         return config.app.sms_pepper
+    from components.generated_secret import GeneratedSecret
+
     return GeneratedSecret("sms-pepper", length=48).result
 
 
