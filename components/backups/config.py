@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from components.backups import validation as v
+from components.backups.host_bundle import host_module
 from components.backups.ssh_files import known_host_keys, private_key_problem
 from components.config_values import parse_bool, parse_int, parse_url
 
@@ -255,9 +256,11 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     # --- what the host needs ---
     database_url = required("backupDatabaseUrl", "postgresql://user:password@host:5432/postgres")
     if database_url:
-        parsed_db = urlparse(database_url)
-        if parsed_db.scheme not in ("postgres", "postgresql") or not parsed_db.hostname:
-            problems.append("backupDatabaseUrl: expected a postgresql://user:password@host:port/db URL")
+        database_url_module = host_module("database_url")
+        try:  # the host's own parser: the preview refuses what the backup would refuse (sslmode included)
+            database_url_module.DatabaseUrl.parse(database_url)
+        except database_url_module.DatabaseUrlError as exc:
+            problems.append(f"backupDatabaseUrl: {exc} (fix: pulumi config set --secret backupDatabaseUrl)")
         if any(c in database_url for c in "\n\r\0"):
             problems.append("backupDatabaseUrl: contains a line break or NUL")
     recipient = _recipients(get("backupRecipient"), get("backupRecipientFile"), problems, stack_name)
