@@ -30,6 +30,7 @@ from components.provider_base import (
     computed,
     connection,
     endpoint,
+    guard,
     identity,
     lower,
     mutable,
@@ -237,6 +238,7 @@ def log_bucket_state(settings: BucketSettings) -> dict[str, Any]:
         "lifecycle": [{**main["lifecycle"][0], "expiration_days": settings.expiration_days}],
         "object_lock": {"mode": "", "days": 0},
         "logging": NO_LOGGING,
+        "holds": "access-logs",
     }
 
 
@@ -402,6 +404,8 @@ class BucketProvider(DeclaredProvider):
         identity("region", normalize=region_or_default),
         connection("endpoint_url", normalize=endpoint),
         *(mutable(control) for control in CONTROLS),
+        # What the bucket keeps: "access-logs" for the log bucket (state before this field: backups).
+        guard("holds"),
         computed("arn"),
     )
 
@@ -472,6 +476,8 @@ class BucketProvider(DeclaredProvider):
             if error_code(exc) == "NoSuchBucket":
                 return
             if error_code(exc) == "BucketNotEmpty":
+                if props.get("holds") == "access-logs":
+                    return  # access logs are evidence: the stack forgets the bucket, the logs stay
                 raise RuntimeError(BUCKET_NOT_EMPTY.format(bucket=props["bucket"])) from None
             raise
 

@@ -155,6 +155,8 @@ def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deploy
     (delivery,) = json.loads(s3.get_bucket_policy(Bucket=logs)["Policy"])["Statement"]
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Condition"] == {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{BUCKET}"}}
+    delivered = s3.list_objects_v2(Bucket=logs, Prefix="s3-access/").get("KeyCount", 0)
+    assert delivered > 0, "the requests above were logged into the log bucket"
     assert deployed.outputs["backupBucket"] == BUCKET
     assert deployed.outputs["s3EndpointUrl"] == deployed.servers.s3_url
     assert deployed.outputs["backupHost"] == f"{deployed.servers.sshd.user}@127.0.0.1:{deployed.servers.sshd.port}"
