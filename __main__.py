@@ -10,7 +10,7 @@ import pulumi.runtime
 
 from components.backups.backup_infra import BackupInfra, BackupInfraArgs
 from components.netlify.site import NetlifySite, NetlifySiteArgs
-from components.netlify.variables import site_variables, sms_pepper
+from components.netlify.variables import context_sources, site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
 from components.stripe.webhook_endpoint import WebhookEndpoint
 
@@ -58,14 +58,8 @@ def main() -> None:
     started = time.time()
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
     webhook = WebhookEndpoint("stripe-webhook", config.stripe, stack, protect=config.protect)
-    site = NetlifySite(
-        "site",
-        NetlifySiteArgs(
-            netlify=config.netlify,
-            variables=site_variables(config, sms_pepper(config), webhook.secret),
-            protect=config.protect,
-        ),
-    )
+    variables = site_variables(config, sms_pepper(config), webhook.secret)
+    site = NetlifySite("site", NetlifySiteArgs(netlify=config.netlify, variables=variables, protect=config.protect))
     handover = site.handovers["STRIPE_WEBHOOK_SECRET"]
     pulumi.Output.all(handover.rotated_at, handover.handover_deploy_id, webhook.endpoint_id).apply(
         lambda values: report_rotation(values[0], values[1], values[2], started)
@@ -85,6 +79,11 @@ def main() -> None:
     pulumi.export("publishedDeployId", site.published_deploy_id)
     pulumi.export("lastBuildDeployId", site.build_deploy_id)
     pulumi.export("unmanagedEnvKeys", site.unmanaged_keys)
+    # Which deploy context gets what, and what each variable is (words, never values).
+    pulumi.export(
+        "variableContexts",
+        {v.key: {"kind": v.kind.value, **context_sources(v, config.netlify.env_contexts)} for v in variables},
+    )
     export("netlifyApiUrl", config.netlify.api_url, "netlifyApiUrl")
     export("stripeApiUrl", config.stripe_api_url, "stripeApiUrl")
     pulumi.export("stripeWebhookEndpointId", webhook.endpoint_id)
