@@ -55,7 +55,9 @@ def test_a_secret_in_the_output_fails_the_build_and_the_up_names_the_key(
     message = str(failed.value)
     assert "Secrets scanning found secrets in build." in message
     # The engine's message quotes the build's error; the key is named, its value is not.
-    assert "Secret env var" in message and "STRIPE_SECRET_KEY" in message and "value detected" in message
+    assert "Secret env var" in message
+    assert "STRIPE_SECRET_KEY" in message
+    assert "value detected" in message
     assert "found value at line 1 in dist/assets/pay.js" in message
     assert SECRETS["stripeSecretKey"] not in message
 
