@@ -366,9 +366,11 @@ class BucketProvider(DeclaredProvider):
 # deletion, beside its successor), so the way out is the operator's word in config.
 BUCKET_NOT_EMPTY = (
     "bucket {bucket!r} still holds backups, and pulumi never deletes backups. To keep it and let the stack "
-    "forget it: pulumi config set backupKeepBucket {bucket}, then run the same command again (the bucket and "
-    "its backups stay as they are). To delete it instead: empty it with the break-glass principal (the only "
-    "one the bucket policy lets delete objects), then run the command again"
+    "forget it: pulumi config set backupKeepBucket {bucket}, then pulumi up (a destroy does not run the program, "
+    "so it would not see the setting; the up records it and finishes a replacement that stopped here), then "
+    "destroy again if that is what you ran: the bucket and its backups stay as they are. To delete it instead: "
+    "empty it with the break-glass principal (the only one the bucket policy lets delete objects), then run "
+    "the command again"
 )
 
 

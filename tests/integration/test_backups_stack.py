@@ -342,15 +342,25 @@ def test_destroy_keeps_backups_and_leaves_the_crontab_exactly_as_before(deployed
     assert "still holds backups, and pulumi never deletes backups" in str(refused.value)
     assert servers.crontab() == deployed.crontab_before_up, "the host part was removed before the bucket"
 
-    # The break-glass way out, by hand: lift the policy, delete every version past its governance lock.
+    # The error's advice, followed: the stack forgets the bucket, which keeps its backups.
+    assert f"pulumi config set backupKeepBucket {BUCKET}" in str(refused.value)
     s3 = deployed.admin()
+    kept = sorted(v["VersionId"] for v in s3.list_object_versions(Bucket=BUCKET).get("Versions", []))
+    assert kept, "the module's tests left backups in the bucket"
+    deployed.stack.set_config({"backupKeepBucket": BUCKET})
+    assert "pulumi up" in str(refused.value)
+    deployed.stack.stack.up(on_output=quiet)
+    deployed.stack.stack.destroy(on_output=quiet)
+    assert sorted(v["VersionId"] for v in s3.list_object_versions(Bucket=BUCKET).get("Versions", [])) == kept
+
+    # The other way out, by hand: lift the policy, delete every version past its governance lock.
     s3.delete_bucket_policy(Bucket=BUCKET)
     versions = s3.list_object_versions(Bucket=BUCKET)
     for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
         s3.delete_object(
             Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
         )
-    deployed.stack.stack.destroy(on_output=quiet)
+    s3.delete_bucket(Bucket=BUCKET)
 
     assert servers.crontab() == deployed.crontab_before_up
     # What it installed is gone; the log the hand run wrote (not installed by us) stays, with its directory.

@@ -246,3 +246,25 @@ def test_a_17th_endpoint_is_refused_at_preview_with_no_call(
     assert preview.returncode != 0
     assert "16 webhook endpoints" in preview.stdout + preview.stderr
     assert stripe_api.mutating_requests() == []
+
+
+def test_a_respelled_stripe_api_url_keeps_the_endpoint_and_its_secret(
+    stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
+) -> None:
+    """How we reach Stripe is not which endpoint it is: no replace, no call that writes, no new secret."""
+    up(stack)
+    [endpoint] = stripe_api.endpoints()
+    secret = stack.cli("stack", "output", "stripeWebhookSecret", "--show-secrets").stdout.strip()
+    respelled = stripe_api.api_url.replace("http://127.0.0.1", "HTTP://LOCALHOST") + "/"
+    stack.set_config({"stripeApiUrl": respelled})
+
+    preview = stack.cli("preview", "--diff")
+    assert "replace" not in preview.stdout.lower(), preview.stdout
+    stripe_api.clear_requests()
+    emulator.clear_requests()
+    up(stack)
+    assert stripe_api.mutating_requests() == []
+    assert emulator.mutating_requests() == [], "the site was rebuilt or its secret rewritten"
+    assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]]
+    assert stack.cli("stack", "output", "stripeWebhookSecret", "--show-secrets").stdout.strip() == secret
+    stack.stack.preview(refresh=True, expect_no_changes=True, on_output=lambda _: None)
