@@ -39,12 +39,20 @@ def load_or_exit() -> StackConfig:
 
 
 def report_rotation(rotated_at: float | None, deploy_id: str, endpoint_id: str, started: float) -> None:
-    """Said only by the `up` that rotated the webhook signing secret."""
-    if rotated_at and rotated_at >= started:
+    """Said only by the `up` that rotated the webhook signing secret, and only what happened."""
+    if not rotated_at or rotated_at < started:
+        return
+    if deploy_id:
         pulumi.log.warn(
             f"Stripe webhook signing secret rotated: endpoint {endpoint_id} has a new secret; the site was "
-            f"redeployed accepting the new and the old secret (deploy {deploy_id or 'held back by the pin'}), then "
-            "with the new one only"
+            f"redeployed accepting the new and the old secret (deploy {deploy_id}), then with the new one only"
+        )
+    else:
+        # Only an endpoint recreated while pinned gets here (a replace while pinned is refused at preview).
+        pulumi.log.warn(
+            f"Stripe webhook signing secret changed: endpoint {endpoint_id} has a new secret, stored in Netlify, but "
+            "the pinned deploy was not rebuilt and verifies only the previous one: the site refuses Stripe's events "
+            "until the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
         )
 
 
@@ -57,7 +65,9 @@ def main() -> None:
 
     started = time.time()
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-    webhook = WebhookEndpoint("stripe-webhook", config.stripe, stack, protect=config.protect)
+    webhook = WebhookEndpoint(
+        "stripe-webhook", config.stripe, stack, protect=config.protect, pinned_deploy=config.netlify.pinned_deploy
+    )
     variables = site_variables(config, sms_pepper(config), webhook.secret)
     site = NetlifySite("site", NetlifySiteArgs(netlify=config.netlify, variables=variables, protect=config.protect))
     handover = site.handovers["STRIPE_WEBHOOK_SECRET"]

@@ -10,6 +10,9 @@ from pulumi import automation as auto
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import PLAIN, SECRETS
 from local_services.stack_harness import StackHarness
+from local_services.stripe_control import StripeControl
+from tests.integration.polling import wait_for
+from tests.integration.test_stripe_webhook import NEXT_VERSION
 
 pytestmark = pytest.mark.integration
 
@@ -108,3 +111,34 @@ def test_secret_on_and_off_a_plain_key_then_a_flag_leave_no_phantom_drift(
         stack.cli(*step)
         stack.stack.up(on_output=quiet)
         drift_check(stack)
+
+
+def test_rotation_while_pinned_is_refused_at_preview_and_the_way_out_works(
+    stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
+) -> None:
+    stack.stack.up(on_output=quiet)
+    stack.set_config({"pinnedDeploy": stack.outputs()["publishedDeployId"]})
+    stack.stack.up(on_output=quiet)
+    [before] = stripe_api.endpoints()
+
+    stack.set_config({"stripeWebhookApiVersion": NEXT_VERSION})
+    refused = stack.cli("preview", check=False)
+    assert refused.returncode != 0
+    said = refused.stdout + refused.stderr
+    assert "pinnedDeploy=" in said
+    assert "pulumi config rm pinnedDeploy" in said
+    with pytest.raises(auto.CommandError):
+        stack.stack.up(on_output=quiet)
+    assert stripe_api.endpoints() == [before]  # nothing changed
+    event = stripe_api.deliver("charge.refunded")["event"]
+    wait_for(lambda: emulator.webhook_events().get(event["id"], {}).get("processed") == 1, "the pinned site")
+
+    # The way out the message gives: release the pin, and the rotation hands over safely.
+    stack.remove_config("pinnedDeploy")
+    stack.stack.up(on_output=quiet)
+    [after] = stripe_api.endpoints()
+    assert after["api_version"] == NEXT_VERSION
+    assert after["id"] != before["id"]
+    event = stripe_api.deliver("charge.refunded")["event"]
+    wait_for(lambda: emulator.webhook_events().get(event["id"], {}).get("processed") == 1, "the rotated site")
+    drift_check(stack)
