@@ -9,6 +9,7 @@ import pulumi
 import pulumi.runtime
 
 from components.backups.backup_infra import BackupInfra, BackupInfraArgs
+from components.netlify.build import DIFFERS
 from components.netlify.site import NetlifySite, NetlifySiteArgs
 from components.netlify.variables import context_sources, site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
@@ -73,6 +74,10 @@ def main() -> None:
     handover = site.handovers["STRIPE_WEBHOOK_SECRET"]
     pulumi.Output.all(handover.rotated_at, handover.handover_deploy_id, webhook.endpoint_id).apply(
         lambda values: report_rotation(values[0], values[1], values[2], started)
+    )
+    # Said by the preview and the up of any change that builds (a flag flip) when the branch head is not live.
+    site.build_ships.apply(
+        lambda ships: pulumi.log.warn(f"the production build {ships}") if DIFFERS in (ships or "") else None
     )
     pinned = config.netlify.pinned_deploy
     if pinned:

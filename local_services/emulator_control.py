@@ -155,10 +155,13 @@ class EmulatorControl(KitControl):
         site: dict[str, Any] = response.json()
         return site
 
-    def push_commit(self, files: dict[str, str | None], message: str = "a commit pushed by a test") -> str:
-        """A new head of the production branch (path -> text, None deletes); the next build builds it."""
+    def push_commit(
+        self, files: dict[str, str | None], message: str = "a commit pushed by a test", *, build: bool = True
+    ) -> str:
+        """A new head of the production branch (path -> text, None deletes); like Netlify's continuous
+        deployment the push starts a production build of it unless `build` is false."""
         response = self._control.post(
-            f"/_emulator/sites/{self.site_id}/commits", json={"message": message, "files": files}
+            f"/_emulator/sites/{self.site_id}/commits", json={"message": message, "files": files, "build": build}
         )
         response.raise_for_status()
         return str(response.json()["sha"])

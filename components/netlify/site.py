@@ -39,6 +39,7 @@ class NetlifySiteArgs:
 
 class NetlifySite(pulumi.ComponentResource):
     build_deploy_id: pulumi.Output[str]
+    build_ships: pulumi.Output[str]
     published_deploy_id: pulumi.Output[str]
     unmanaged_keys: pulumi.Output[list[str]]
     handovers: dict[str, SecretHandover]
@@ -125,5 +126,6 @@ class NetlifySite(pulumi.ComponentResource):
         )
         self.unmanaged_keys = inventory.unmanaged_keys
         self.build_deploy_id = build.deploy_id
+        self.build_ships = build.ships
         self.published_deploy_id = published.published_deploy_id
         self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})

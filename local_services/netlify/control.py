@@ -11,8 +11,11 @@ GET    /_emulator/deploys/{deploy_id}/files       {"deploy_id", "commit_ref", "f
                                                   publish directory the build wrote, and its log
 GET    /_emulator/sites/{site_id}/repo            {"branch", "head", "commits": [{"sha", "message"}]}
 POST   /_emulator/sites/{site_id}/commits         push to the production branch: {"message",
-                                                  "files": {path: text, or null to delete}};
-                                                  answers {"sha"}, the new head the next build builds
+                                                  "files": {path: text, or null to delete},
+                                                  "build"?: true}; answers {"sha", "deploy_id"}:
+                                                  like Netlify's continuous deployment, a push
+                                                  starts a production build of it ("build": false
+                                                  stands for builds stopped, or a push not yet seen)
 GET    /_emulator/sms | DELETE                    what send-sms "sent"
 GET    /_emulator/site-overrides | PUT | DELETE   breakages in the served site (site_overrides.py)
 config keys: build_seconds, fail_next_builds, fail_message, reject_next_builds,
@@ -193,7 +196,11 @@ class NetlifyControl:
         with self.store.mutate() as data:
             site = find_site(data, params["site_id"])
             commit = repo.push(data, site["id"], message, files, self.store.stamp())
-            return json_response(201, {"sha": commit["sha"]})
+        deploy_id = ""
+        if body.get("build", True) is not False:
+            title = f"Push to {repo.PRODUCTION_BRANCH}: {message}"
+            deploy_id = self.deploys.start_build(site["id"], branch=None, title=title)["deploy_id"]
+        return json_response(201, {"sha": commit["sha"], "deploy_id": deploy_id})
 
     def clear_sms(self, _request: Request, _params: dict[str, str]) -> Response:
         self.functions.sms.clear()

@@ -142,3 +142,43 @@ def test_rotation_while_pinned_is_refused_at_preview_and_the_way_out_works(
     event = stripe_api.deliver("charge.refunded")["event"]
     wait_for(lambda: emulator.webhook_events().get(event["id"], {}).get("processed") == 1, "the rotated site")
     drift_check(stack)
+
+
+def test_a_flip_names_the_commit_it_builds_and_the_live_one(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.stack.up(on_output=quiet)
+    live = emulator.deploy_files(stack.outputs()["publishedDeployId"])["commit_ref"]
+    # A push whose build fails (its code breaks the build): the head moves past the live commit.
+    emulator.configure(fail_next_builds=1)
+    head = emulator.push_commit({"src/assets/broken.js": "export const broken = true;\n"}, "a broken push")
+    wait_for(lambda: emulator.deploys()[0]["state"] == "error", "the push's build to fail")
+    assert served_commit(emulator) == live
+
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    preview = stack.cli("preview", "--diff").stdout
+    assert f"commit {head[:12]}; live: commit {live[:12]}" in preview
+    assert "differs from the live commit" in preview
+    result = stack.stack.up(on_output=quiet)
+    assert f"commit {head[:12]}" in result.stdout
+    assert "differs from the live commit" in result.stdout
+    assert served_commit(emulator) == head  # the flip shipped the head, as the preview said
+
+
+def served_commit(emulator: EmulatorControl) -> str:
+    return str(emulator.deploy_files(emulator.site_get("/").headers["X-Nf-Deploy-Id"])["commit_ref"])
+
+
+def test_with_wait_off_a_failed_build_does_not_stay_built(stack: StackHarness, emulator: EmulatorControl) -> None:
+    stack.set_config({"waitForDeploy": "false"})
+    stack.stack.up(on_output=quiet)
+    wait_for(lambda: emulator.deploys()[0]["state"] == "ready", "the first build")
+    emulator.configure(reject_next_builds=1)
+    stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
+    stack.stack.up(on_output=quiet)  # not waited for: succeeds while the build runs
+    wait_for(lambda: emulator.deploys()[0]["state"] == "rejected", "the build to be rejected")
+    drifted = stack.cli("preview", "--refresh", "--expect-no-changes", check=False)
+    assert drifted.returncode != 0  # the rejected build is not taken for the live one
+    before = len(emulator.deploys())
+    stack.stack.up(on_output=quiet)
+    assert len(emulator.deploys()) == before + 1  # the next up builds again
+    wait_for(lambda: emulator.deploys()[0]["state"] == "ready", "the rebuild")
+    drift_check(stack)
