@@ -16,6 +16,10 @@ POST   /_emulator/sites/{site_id}/commits         push to the production branch:
                                                   like Netlify's continuous deployment, a push
                                                   starts a production build of it ("build": false
                                                   stands for builds stopped, or a push not yet seen)
+GET    /_emulator/extensions/site/{site_id}/integrations/safe      Netlify's extension API
+GET    /_emulator/extensions/team/{account}/integrations/installations/meta/{site_id}
+                                                  (api.netlifysdk.com, which @netlify/config reads
+                                                  before any env): no extension installed, `[]`
 GET    /_emulator/sms | DELETE                    what send-sms "sent"
 GET    /_emulator/site-overrides | PUT | DELETE   breakages in the served site (site_overrides.py)
 config keys: build_seconds, fail_next_builds, fail_message, reject_next_builds,
@@ -135,6 +139,8 @@ class NetlifyControl:
             Route("GET", "/deploys/{deploy_id}/env", self.deploy_env),
             Route("GET", "/deploys/{deploy_id}/files", self.deploy_files),
             Route("GET", "/sites/{site_id}/repo", self.get_repo),
+            Route("GET", "/extensions/site/{site_id}/integrations/safe", self.no_extensions),
+            Route("GET", "/extensions/team/{account}/integrations/installations/meta/{site_id}", self.no_extensions),
             Route("POST", "/sites/{site_id}/commits", self.push_commit),
             Route("GET", "/sms", lambda _r, _p: json_response(200, self.functions.sms.messages())),
             Route("GET", "/webhook-events", lambda _r, _p: json_response(200, self.functions.webhooks.events())),
@@ -164,6 +170,11 @@ class NetlifyControl:
     def deploy_env(self, _request: Request, params: dict[str, str]) -> Response:
         with self.store.read() as data:
             return json_response(200, _env_payload(find_deploy(data, params["deploy_id"])))
+
+    def no_extensions(self, _request: Request, params: dict[str, str]) -> Response:
+        with self.store.read() as data:
+            find_site(data, params["site_id"])
+        return json_response(200, [])
 
     def deploy_files(self, _request: Request, params: dict[str, str]) -> Response:
         with self.store.read() as data:
