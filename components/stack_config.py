@@ -64,6 +64,18 @@ SECRET_KEYS = (
     )
 )
 KNOWN_KEYS = PLAIN_KEYS | SECRET_KEYS | FLAG_NAMES
+# Config values that become the site's Netlify variables (components/netlify/variables.py), checked
+# at the edge for what Netlify and the functions' runtime accept.
+NETLIFY_BOUND = {
+    "supabaseUrl": "SUPABASE_URL",
+    "supabaseAnonKey": "SUPABASE_ANON_KEY",
+    "supabaseServiceRoleKey": "SUPABASE_SERVICE_ROLE_KEY",
+    "stripeSecretKey": "STRIPE_SECRET_KEY",
+    "smsPepper": "SMS_PEPPER",
+    "twilioAccountSid": "TWILIO_ACCOUNT_SID",
+    "twilioAuthToken": "TWILIO_AUTH_TOKEN",
+    "twilioFromNumber": "TWILIO_FROM_NUMBER",
+}
 
 
 class ConfigError(Exception):
@@ -266,6 +278,9 @@ def load_stack_config(
         )
 
     stripe_secret_key = required("stripeSecretKey", "sk_live_... or sk_test_...")
+    netlify_config.netlify_value_problems(
+        [(key, env_key, values.get(key, "").strip()) for key, env_key in NETLIFY_BOUND.items()], problems
+    )
     stack = StackConfig(
         netlify=netlify,
         app=AppSecrets(

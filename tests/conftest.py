@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, SECRETS, SITE_ID, TOKEN
 from local_services.stripe import start_emulator as start_stripe
 from local_services.stripe_control import StripeControl
+
+# Property tests draw the same examples on every run (CI and a developer see one result);
+# `HYPOTHESIS_PROFILE=explore pytest ...` searches afresh.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture

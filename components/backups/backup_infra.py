@@ -89,7 +89,7 @@ class BackupInfra(pulumi.ComponentResource):
             endpoint_url=settings.iam_endpoint_url,
             region=settings.region,
             user_name=f"{settings.name}-restore",
-            policy=restore_policy(settings.name),
+            policy=restore_policy(settings.name, settings.prefix),
             opts=critical,
         )
         env_file: pulumi.Output[str] = pulumi.Output.all(uploader.access_key_id, uploader.secret_access_key).apply(

@@ -4,7 +4,7 @@ Two of them serve the backups (least privilege):
 - the uploader (on the cron host) may only put objects under the backup prefix and
   abort its own multipart uploads there: no read, no list, no delete, no bucket
   settings. Old backups go away by the bucket's lifecycle, never from the host;
-- the restore identity may read and list (versions too), and nothing else.
+- the restore identity may read and list (versions too) under the backup prefix, and nothing else.
 
 On AWS these are IAM users and policies (the IAM endpoint is AWS's own); against the
 local S3 server they are the same calls to its IAM emulation, which enforces the
@@ -40,7 +40,20 @@ def uploader_policy(bucket: str, prefix: str) -> dict[str, Any]:
     }
 
 
-def restore_policy(bucket: str) -> dict[str, Any]:
+def restore_policy(bucket: str, prefix: str) -> dict[str, Any]:
+    """Read and list the backups under `prefix` and nothing else of the bucket.
+
+    Objects: only `<prefix>*`. Listing is a bucket-level action, so it is narrowed by the
+    `s3:prefix` condition key (AWS's documented way to limit ListBucket to a folder); a
+    listing of the whole bucket, or of another prefix, is refused."""
+    listing: dict[str, Any] = {
+        "Sid": "ListBackups",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+        "Resource": f"arn:aws:s3:::{bucket}",
+    }
+    if prefix:
+        listing["Condition"] = {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -48,14 +61,9 @@ def restore_policy(bucket: str) -> dict[str, Any]:
                 "Sid": "ReadBackups",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
             },
-            {
-                "Sid": "ListBackups",
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
-                "Resource": f"arn:aws:s3:::{bucket}",
-            },
+            listing,
         ],
     }
 

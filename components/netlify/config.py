@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from components.config_values import Problems, parse_bool, parse_url
+from components.config_values import Problems, control_character, parse_bool, parse_url
 
 DEFAULT_API_URL = "https://api.netlify.com/api/v1"
 DEPLOY_CONTEXTS = ("production", "deploy-preview", "branch-deploy", "dev")
@@ -20,6 +20,13 @@ _DEPLOY_ID = re.compile(r"^[0-9a-f]{24}$")
 # (app.netlify.com/sites/<name>/deploys/<id>) or a deploy permalink (<id>--<name>.netlify.app).
 _DEPLOY_ID_IN_URL = re.compile(r"(?:/deploys/|//)([0-9a-f]{24})(?:--|/|$|\?)")
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+# Netlify Functions run on AWS Lambda, which allows 4 KiB for all of a function's environment
+# (keys and values); a deploy over it fails. Part of it goes to what the stack generates (the SMS
+# pepper, the Stripe signing secret, twice during a rotation) and to Netlify's own URL, SITE_ID,
+# SITE_NAME: the config's own values must fit in the rest.
+FUNCTION_ENV_LIMIT = 4096
+RESERVED_FOR_GENERATED = 512
 
 PLAIN_KEYS = frozenset(
     {
@@ -134,3 +141,28 @@ def parse_netlify_config(
         pinned_deploy=pinned,
         site_move_from=move_from,
     )
+
+
+def netlify_value_problems(values: list[tuple[str, str, str]], problems: Problems) -> None:
+    """Check every (config key, Netlify key, value) bound for the site's variables before any of it is sent.
+
+    Values are never repeated in a message: most of them are secrets."""
+    total = 0
+    for config_key, env_key, value in values:
+        where = control_character(value)
+        # One problem per key: a URL's own parser has already named it.
+        if where is not None and not any(problem.startswith(f"{config_key}:") for problem in problems):
+            problems.append(
+                f"{config_key}: contains {where}; Netlify would store it in {env_key} as it is "
+                f"(fix: pulumi config set {config_key} again, as one line without it)"
+            )
+        total += len(env_key) + len(value.encode())
+    budget = FUNCTION_ENV_LIMIT - RESERVED_FOR_GENERATED
+    if total > budget:
+        largest = sorted(values, key=lambda item: -len(item[2].encode()))[:3]
+        named = ", ".join(f"{key} ({len(value.encode())} bytes)" for key, _env, value in largest)
+        problems.append(
+            f"the site's function variables add up to {total} bytes; Netlify Functions (AWS Lambda) allow "
+            f"{FUNCTION_ENV_LIMIT} for all of them and {RESERVED_FOR_GENERATED} are kept for generated secrets "
+            f"and Netlify's own; the largest: {named} (fix: check that these are the values you meant)"
+        )

@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from components.credentials import TOKEN_ENV
+from components.http_retry import policy_from_env
 from components.netlify.api import NetlifyClient
 from components.stack_config import PROJECT, ConfigError, StackConfig, load_stack_config
 from scripts.sfops.output import Output
@@ -118,4 +119,9 @@ class AppContext:
         token = self.netlify_token()
         if not token:
             raise SfopsError(f"no Netlify token: set the secret config netlifyToken or {TOKEN_ENV}")
-        return NetlifyClient(self.config.netlify.api_url, token, on_retry=self.out.debug)
+        try:
+            # $SOUNDFACTORY_API_RETRY_ATTEMPTS, as the Pulumi program's providers and `drift` honour it.
+            policy = policy_from_env()
+        except ValueError as exc:
+            raise SfopsError(str(exc)) from None
+        return NetlifyClient(self.config.netlify.api_url, token, policy=policy, on_retry=self.out.debug)

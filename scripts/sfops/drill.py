@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import click
 import httpx
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -93,6 +94,28 @@ class Drill:
                 f"the drill breaks the site on purpose: it runs only against the local emulator, not {api.hostname}"
             )
         self.control = f"{api.scheme}://{api.netloc}/_emulator/site-overrides"
+        # The stack's config file as found, byte for byte (comments, order, quoting): `pulumi config
+        # set/rm` rewrite it, and a checkout left dirty fails the next preflight's git-clean.
+        self.config_file = app.project_dir / f"Pulumi.{app.stack}.yaml"
+        self.config_bytes = self.config_file.read_bytes() if self.config_file.exists() else None
+
+    def flag_was_set(self) -> bool:
+        """Whether the config file named the flag (else its default applied): put back as found."""
+        if self.config_bytes is None:
+            return False
+        try:
+            document = yaml.safe_load(self.config_bytes) or {}
+        except yaml.YAMLError:
+            return True
+        return f"soundfactory:{FLAG}" in (document.get("config") or {})
+
+    def config_changed(self) -> bool:
+        current = self.config_file.read_bytes() if self.config_file.exists() else None
+        return current != self.config_bytes
+
+    def restore_config_file(self) -> None:
+        if self.config_bytes is not None and self.config_changed():
+            self.config_file.write_bytes(self.config_bytes)
 
     # --- the operator's commands -----------------------------------------------------------
 
@@ -155,6 +178,7 @@ class Drill:
     # --- playbook 9 ------------------------------------------------------------------------
 
     def run(self, timeline: Timeline) -> Path:
+        flag_set = self.flag_was_set()
         flag_before = self.app.raw_config.get(FLAG) or "true"
         pinned_before = self.app.raw_config.get("pinnedDeploy")
         if pinned_before:
@@ -201,10 +225,30 @@ class Drill:
                 raise SfopsError(f"{ALERT} still firing after the unpin", Exit.FAILED)
             step.detail = f"sfops monitor: {ALERT} resolved"
         with timeline.step("restore-flag") as step:
-            self.pulumi("config", "set", FLAG, flag_before)
+            if flag_set:
+                self.pulumi("config", "set", FLAG, flag_before)
+                command = f"pulumi config set {FLAG} {flag_before}"
+            else:  # it was never set: its default applied, so take the key out again
+                self.pulumi("config", "rm", FLAG)
+                command = f"pulumi config rm {FLAG}"
             self.up()
-            step.detail = f"pulumi config set {FLAG} {flag_before} && pulumi up (the stack as the drill found it)"
+            rewritten = self.config_changed()
+            self.restore_config_file()
+            step.detail = f"{command} && pulumi up (the stack as the drill found it" + (
+                f"; {self.config_file.name} put back byte for byte)" if rewritten else ")"
+            )
         return bundle
+
+    def put_back_after_failure(self) -> str | None:
+        """After a failed drill: the config file as found and one `up` to match it; what went wrong, if anything."""
+        if not self.config_changed():
+            return None
+        self.restore_config_file()
+        try:
+            self.up()
+        except SfopsError as exc:
+            return f"{self.config_file.name} is back as found, but the `pulumi up` to match it failed: {exc}"
+        return None
 
 
 @click.command("drill")
@@ -228,6 +272,10 @@ def command(app: AppContext, out_dir: Path, fail_after: int, interval_ms: int) -
     finally:
         drill.lift_fault()  # never leave the staged breakage behind
         shutil.rmtree(drill.scratch, ignore_errors=True)
+    if error is not None:
+        problem = drill.put_back_after_failure()
+        if problem is not None:
+            app.out.error(problem)
     total = round(sum(s.seconds for s in timeline.steps), 2)
     data = {"stack": app.stack, "bundle": str(bundle) if bundle else None, "total_seconds": total,
             "steps": [asdict(s) for s in timeline.steps], "error": str(error) if error else None}  # fmt: skip

@@ -6,11 +6,14 @@ all at once, every --interval. Alerts go to Slack/Discord (SFOPS_SLACK_WEBHOOK_U
 SFOPS_DISCORD_WEBHOOK_URL) and to the JSON log on stderr. State persists in a file, so
 `MONITOR_CYCLES=1` from cron counts across runs. `--serve` adds the status page.
 
-Exit 0 when no alert is firing at the end, 1 when one is, 2 when it cannot start.
+Exit 0 when no alert is firing at the end, 1 when one is, 2 when it could not check (cannot
+start, or cannot keep its state file). A state file that cannot be read is moved aside with a
+warning and monitoring goes on (monitoring/state.py), so one bad file never stops the alerts.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -19,7 +22,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from scripts.sfops.context import AppContext, Exit
+from scripts.sfops import function_probes
+from scripts.sfops.context import AppContext, Exit, SfopsError
 from scripts.sfops.monitoring import alerting
 from scripts.sfops.monitoring.cycle import Monitor, make_logger
 from scripts.sfops.monitoring.notifiers import notifiers_from_env
@@ -32,7 +36,7 @@ from scripts.sfops.monitoring.probes import (
     SmsFailureRateProbe,
     WebhookLatencyProbe,
 )
-from scripts.sfops.monitoring.state import default_state_file
+from scripts.sfops.monitoring.state import STATE_DIR_ENV, default_state_file
 from scripts.sfops.monitoring.statuspage import StatusServer
 from scripts.sfops.output import checks_table
 
@@ -51,8 +55,8 @@ def build_probes(
                 f"function:{name}",
                 f"{site}{FUNCTIONS}{name}",
                 method="POST",
-                json_body={},
-                reachable_only=True,
+                json_body=function_probes.PROBE_BODY,
+                judge=functools.partial(function_probes.judge, name),
                 slow_ms=slow_ms,
                 depends_on="homepage",
             )
@@ -140,11 +144,20 @@ def command(
         server.start()
         app.out.info(f"status page: {server.url}")
     app.out.info(f"monitoring {app.config.netlify.site_url}: {len(probes)} checks, state {path}")
-    done, firing, results = 0, list[str](), list[ProbeResult]()
+    done, firing, results, warned = 0, list[str](), list[ProbeResult](), list[str]()
     try:
         while True:
             started = time.monotonic()
-            results, firing = monitor.cycle()
+            try:
+                results, firing = monitor.cycle()
+            except OSError as exc:
+                raise SfopsError(
+                    f"cannot keep the monitor state in {path}: {exc.strerror or exc} "
+                    f"(fix: --state-file or ${STATE_DIR_ENV} pointing at a writable directory)"
+                ) from None
+            for note in monitor.notes[len(warned) :]:
+                app.out.warn(note)
+                warned.append(note)
             done += 1
             if cycles and done >= cycles:
                 break
@@ -157,6 +170,7 @@ def command(
     data = {
         "cycles": done,
         "firing": firing,
+        "state_recovered": monitor.notes,
         "checks": [
             {"check": r.check, "status": r.status, "latency_ms": r.latency_ms, "detail": r.detail} for r in results
         ],

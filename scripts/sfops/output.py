@@ -85,6 +85,7 @@ def status_style(status: str) -> str:
         "fail": "bold red",
         "down": "bold red",
         "firing": "bold red",
+        "error": "bold magenta",
     }.get(status, "")
 
 

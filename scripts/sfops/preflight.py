@@ -20,6 +20,7 @@ from rich.console import Console
 from components.stack_config import ConfigError
 from scripts.sfops import sql_patches
 from scripts.sfops.context import AppContext, Exit
+from scripts.sfops.database_errors import describe_connect_error
 from scripts.sfops.output import checks_table
 
 PRODUCTION_STACK = "prod"
@@ -74,7 +75,7 @@ def patch_rows(folder: Path) -> list[Row]:
             with psycopg.connect(url, connect_timeout=10) as conn:
                 applied = sql_patches.applied_checksums(conn)
         except psycopg.Error as exc:
-            return [("sql-patches", "fail", f"cannot read applied patches: {type(exc).__name__}")]
+            return [("sql-patches", "fail", f"cannot read applied patches: {describe_connect_error(exc, url)}")]
     else:
         rows.append(("sql-patches-db", "skip", f"${sql_patches.DATABASE_URL_ENV} not set: checksums not compared"))
     pending, problems = sql_patches.check_patches(patches, applied)

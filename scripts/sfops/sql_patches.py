@@ -1,88 +1,87 @@
 """SQL patches (playbook §6): one folder, applied in order, each recorded with its checksum.
 
-- Patches are `sql/patches/NNNN_name.sql`, applied in file-name order, one transaction each.
+- Patches are `sql/patches/NNNN_name.sql` (UTF-8), applied in file-name order.
 - An applied patch must stay byte-identical: its sha256 is recorded in the database
   (`sfops_schema_patches`) and an edit is reported (write a new "revert" patch instead).
-- A new patch with a destructive statement (DROP TABLE, ALTER TABLE ... DROP COLUMN or
-  ... TYPE, TRUNCATE, DELETE without WHERE) is refused unless it carries the comment
-  `-- sfops:allow-destructive`. Statements are found with PostgreSQL's own parser
-  (pglast), so a keyword in a string or a comment is not mistaken for one.
+- What a new patch does is judged by `patch_guard` over its whole parse tree: destructive
+  statements need `-- sfops:allow-destructive`; statements that cannot run in a transaction
+  need `-- sfops:no-transaction`.
+- All or nothing: a patch runs in one transaction together with its record, so it is either
+  applied and recorded or not applied at all. A `no-transaction` patch runs statement by
+  statement and is recorded only after its last one. Either way one applier at a time: the
+  advisory lock is held by a separate session for the whole run, so nothing a patch does can
+  release it.
+- A database error is reported with the statement, its line, the server's message and the
+  position, never as a traceback.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from pglast import parse_sql
-from pglast.ast import AlterTableStmt, DeleteStmt, DropStmt, TruncateStmt
-from pglast.enums import AlterTableType, ObjectType
-from pglast.parser import ParseError, scan
+from psycopg import sql as pgsql
 
-ALLOW_MARKER = "sfops:allow-destructive"
+from scripts.sfops import patch_guard
+from scripts.sfops.database_errors import describe_server_error
+
 TABLE = "sfops_schema_patches"
 DATABASE_URL_ENV = "SFOPS_DATABASE_URL"
+ALLOW_MARKER = patch_guard.ALLOW_DESTRUCTIVE
 CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     name text PRIMARY KEY,
     sha256 text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )"""
+LOCK_KEY = TABLE  # pg_advisory_lock(hashtext(...)): one applier per database
 
 
 @dataclass(frozen=True)
 class Patch:
     name: str
     path: Path
-    sql: str
+    sql: str | None  # None: the file is not UTF-8 text (see `unreadable`)
     sha256: str
-
-
-def load_patches(folder: Path) -> list[Patch]:
-    patches = []
-    for path in sorted(folder.glob("*.sql")):
-        raw = path.read_bytes()
-        patches.append(Patch(path.name, path, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()))
-    return patches
-
-
-def destructive_statements(sql: str) -> list[str]:
-    """What in `sql` destroys data, one description per statement; raises ValueError if unparsable."""
-    try:
-        statements = parse_sql(sql)
-    except ParseError as exc:
-        raise ValueError(f"not valid PostgreSQL: {exc}") from exc
-    found: list[str] = []
-    for raw in statements:
-        stmt = raw.stmt
-        if isinstance(stmt, DropStmt) and stmt.removeType == ObjectType.OBJECT_TABLE:
-            found.append("DROP TABLE")
-        elif isinstance(stmt, TruncateStmt):
-            found.append("TRUNCATE")
-        elif isinstance(stmt, DeleteStmt) and stmt.whereClause is None:
-            found.append("DELETE without WHERE")
-        elif isinstance(stmt, AlterTableStmt):
-            for cmd in stmt.cmds or ():
-                if cmd.subtype == AlterTableType.AT_DropColumn:
-                    found.append("ALTER TABLE ... DROP COLUMN")
-                elif cmd.subtype == AlterTableType.AT_AlterColumnType:
-                    found.append("ALTER TABLE ... ALTER COLUMN ... TYPE")
-    return found
-
-
-def has_allow_marker(sql: str) -> bool:
-    """The marker must be a real SQL comment (found by the scanner), not text in a string."""
-    for token in scan(sql):
-        if token.name in ("SQL_COMMENT", "C_COMMENT") and ALLOW_MARKER in sql[token.start : token.end + 1]:
-            return True
-    return False
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
 class PatchProblem:
     patch: str
     problem: str
+
+
+class PatchFailed(Exception):
+    """A statement of a patch failed in the database; `message` says which, where and why."""
+
+    def __init__(self, patch: str, message: str, partly_applied: bool) -> None:
+        super().__init__(message)
+        self.patch = patch
+        self.partly_applied = partly_applied
+
+
+def load_patches(folder: Path) -> list[Patch]:
+    patches = []
+    for path in sorted(folder.glob("*.sql")):
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        try:
+            patches.append(Patch(path.name, path, raw.decode("utf-8"), digest))
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            problem = f"not UTF-8 text (byte {exc.start}, line {line}); save the file as UTF-8"
+            patches.append(Patch(path.name, path, None, digest, problem))
+    return patches
+
+
+def guard_problems(patch: Patch) -> list[str]:
+    if patch.sql is None:
+        return [patch.unreadable or "unreadable"]
+    return patch_guard.inspect(patch.sql).refusals()
 
 
 def applied_checksums(conn: psycopg.Connection[tuple[str, str]]) -> dict[str, str]:
@@ -111,35 +110,104 @@ def check_patches(patches: list[Patch], applied: dict[str, str] | None) -> tuple
                 )
             continue
         pending.append(patch)
-        try:
-            destructive = destructive_statements(patch.sql)
-        except ValueError as exc:
-            problems.append(PatchProblem(patch.name, str(exc)))
-            continue
-        if destructive and not has_allow_marker(patch.sql):
-            problems.append(
-                PatchProblem(
-                    patch.name,
-                    f"destructive statement(s): {', '.join(destructive)}; refused without a "
-                    f"`-- {ALLOW_MARKER}` comment (playbook 6: prefer additive patches)",
-                )
-            )
+        problems += [PatchProblem(patch.name, problem) for problem in guard_problems(patch)]
     return pending, problems
 
 
-def apply_pending(conn: psycopg.Connection[tuple[str, str]], pending: list[Patch]) -> list[str]:
-    """Apply each pending patch in its own transaction and record it; returns the names applied."""
-    done: list[str] = []
-    with conn.transaction():
-        conn.execute(CREATE_TABLE)
-    for patch in pending:
+@contextmanager
+def applier_lock(url: str) -> Iterator[None]:
+    """The one-applier lock on its own session: held until the run ends, whatever the patches do."""
+    with psycopg.connect(url, connect_timeout=10, autocommit=True) as session:
+        session.execute("SELECT pg_advisory_lock(hashtext(%s))", (LOCK_KEY,))
+        try:
+            yield
+        finally:
+            session.execute("SELECT pg_advisory_unlock(hashtext(%s))", (LOCK_KEY,))
+
+
+def _is_recorded(conn: psycopg.Connection[tuple[str, str]], name: str) -> bool:
+    query = pgsql.SQL("SELECT 1 FROM {} WHERE name = %s").format(pgsql.Identifier(TABLE))
+    return conn.execute(query, (name,)).fetchone() is not None
+
+
+def _record(conn: psycopg.Connection[tuple[str, str]], patch: Patch, ran: list[int]) -> None:
+    query = pgsql.SQL("INSERT INTO {} (name, sha256) VALUES (%s, %s)").format(pgsql.Identifier(TABLE))
+    try:
+        conn.execute(query, (patch.name, patch.sha256))
+    except psycopg.Error as exc:
+        # E.g. the patch dropped the schema that holds the record table.
+        reason = describe_server_error(exc, "", 1)
+        raise PatchFailed(patch.name, f"{patch.name}: cannot record it in {TABLE}: {reason}", bool(ran)) from None
+
+
+def _run_statements(conn: psycopg.Connection[tuple[str, str]], patch: Patch, ran: list[int]) -> None:
+    assert patch.sql is not None
+    for statement, _node in patch_guard.split_statements(patch.sql):
+        try:
+            # bytes: sent as written, with no client-side placeholder handling of a literal %.
+            conn.execute(statement.text.encode())
+        except psycopg.Error as exc:
+            where = f"{patch.name}, statement {statement.index} at line {statement.line}"
+            shown = patch_guard.short(statement.text)
+            reason = describe_server_error(exc, statement.text, statement.line)
+            raise PatchFailed(patch.name, f"{where} ({shown}): {reason}", partly_applied=bool(ran)) from None
+        ran.append(statement.index)
+
+
+def apply_patch(conn: psycopg.Connection[tuple[str, str]], patch: Patch) -> bool:
+    """Apply one patch (the caller holds `applier_lock`); False when another applier recorded it first."""
+    if _is_recorded(conn, patch.name):
+        return False
+    assert patch.sql is not None
+    if patch_guard.inspect(patch.sql).outside_transaction:
+        ran: list[int] = []
+        try:
+            _run_statements(conn, patch, ran)
+            _record(conn, patch, ran)
+        except PatchFailed as failed:
+            if failed.partly_applied:
+                done = ", ".join(str(index) for index in ran)
+                raise PatchFailed(
+                    patch.name,
+                    f"{failed}; statements {done} of this no-transaction patch stay applied and the patch is not "
+                    "recorded: fix the failing statement, then apply again (each statement must be safe to repeat)",
+                    partly_applied=True,
+                ) from None
+            raise
+        return True
+    try:
         with conn.transaction():
-            # One applier at a time: a second `patches apply` waits, then finds nothing to do.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
-            row = conn.execute(f"SELECT sha256 FROM {TABLE} WHERE name = %s", (patch.name,)).fetchone()  # noqa: S608
-            if row is not None:
-                continue
-            conn.execute(patch.sql.encode())
-            conn.execute(f"INSERT INTO {TABLE} (name, sha256) VALUES (%s, %s)", (patch.name, patch.sha256))  # noqa: S608
-        done.append(patch.name)
-    return done
+            _run_statements(conn, patch, [])
+            _record(conn, patch, [])
+    except PatchFailed as failed:
+        raise PatchFailed(patch.name, f"{failed}; nothing of this patch was applied (rolled back)", False) from None
+    finally:
+        conn.execute("RESET ALL")  # a SET in one patch must not carry over to the next
+    return True
+
+
+def apply_pending(
+    url: str, conn: psycopg.Connection[tuple[str, str]], pending: list[Patch]
+) -> tuple[list[str], PatchFailed | None]:
+    """Apply each pending patch in order and record it: (the names applied, the failure that stopped it).
+
+    The patches before a failing one stay applied and recorded; the ones after it are not tried.
+    """
+    done: list[str] = []
+    with applier_lock(url):
+        conn.execute(CREATE_TABLE)
+        for patch in pending:
+            try:
+                if apply_patch(conn, patch):
+                    done.append(patch.name)
+            except PatchFailed as failed:
+                return done, failed
+    return done, None
+
+
+def destructive_statements(sql: str) -> list[str]:
+    """The reasons a patch's statements are destructive (for tests and tools); ValueError if unparsable."""
+    report = patch_guard.inspect(sql)
+    if report.parse_error is not None:
+        raise ValueError(f"not valid PostgreSQL: {report.parse_error}")
+    return [finding.reason for finding in report.findings if finding.kind == "destructive"]

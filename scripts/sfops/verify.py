@@ -1,7 +1,8 @@
 """`sfops verify`: is the deployed site healthy and safe (playbook §3)?
 
 Exit 0 when every check passes (loopback-only Observatory failures are reported as
-"expected"), 1 when any check fails, 2 when the stack config cannot be read. Failures
+"expected"), 1 when any check fails, 2 when something could not be checked (the stack config
+cannot be read, the Netlify API is down: retried $SOUNDFACTORY_API_RETRY_ATTEMPTS times). Failures
 are retried, a bounded number of times, only while the published deploy is fresh
 (Netlify's CDN may still serve the previous one for a short while).
 """
@@ -25,20 +26,25 @@ from scripts.sfops.observatory.grade import GRADE_ORDER, Scan, ScanError, analyz
 from scripts.sfops.observatory.retrieve import retrieve
 from scripts.sfops.output import checks_table
 
+API_ERRORS = (NetlifyApiError, RetryExhausted, httpx.HTTPError)
 
-def _deploy_age_s(app: AppContext) -> float | None:
-    """Seconds since the published deploy went live, or None when unknown."""
+
+def _deploy_age_s(app: AppContext) -> tuple[float | None, str | None]:
+    """(seconds since the published deploy went live or None when unknown, why the API could not be read)."""
     config = app.config
     try:
         with app.netlify_client() as client:
             deploy = client.get_site(config.netlify.site_id).get("published_deploy") or {}
-    except (NetlifyApiError, RetryExhausted, httpx.HTTPError, ValueError):
-        return None
+    except API_ERRORS as exc:
+        return None, str(exc) or type(exc).__name__
     stamp = deploy.get("published_at") or deploy.get("created_at")
     if not stamp:
-        return None
-    published = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    return (datetime.now(UTC) - published).total_seconds()
+        return None, None
+    try:
+        published = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return None, None
+    return (datetime.now(UTC) - published).total_seconds(), None
 
 
 def _site_checks(
@@ -55,19 +61,22 @@ def _site_checks(
         if scan is not None:
             results.append(checks.https_redirect(scan, loopback=loopback))
             results += checks.observatory(scan, loopback=loopback, min_grade=min_grade)
-        results += [checks.function_reachable(http, site_url, name) for name in ("send-sms", "verify-sms")]
+        results += [checks.function_alive(http, site_url, name) for name in ("send-sms", "verify-sms")]
         results.append(checks.webhook_rejects_unsigned(http, site_url))
         results.append(checks.element_present(http, site_url, element))
         results.append(checks.burst_not_limited(http, site_url, burst))
     return results, scan
 
 
-def _netlify_checks(app: AppContext, timeout_s: float) -> list[checks.Check]:
+def _netlify_checks(app: AppContext, timeout_s: float, api_down: str | None) -> list[checks.Check]:
+    """The checks that read Netlify; an API that cannot be read is "could not check" (exit 2), not a failure."""
+    if api_down is not None:  # already retried as $SOUNDFACTORY_API_RETRY_ATTEMPTS allows: do not wait again
+        return [checks.Check("netlify-api", "error", f"could not check the site's variables: {api_down}")]
     try:
         with app.netlify_client() as client, httpx.Client(timeout=timeout_s) as http:
             return [checks.required_variables(client, app.config), checks.sms_auth_path(client, http, app.config)]
-    except (NetlifyApiError, RetryExhausted, httpx.HTTPError) as exc:
-        return [checks.Check("netlify-api", "fail", f"cannot read the site's variables: {exc}")]
+    except API_ERRORS as exc:
+        return [checks.Check("netlify-api", "error", f"could not check the site's variables: {exc}")]
 
 
 def _render(results: list[checks.Check], scan: Scan | None, site_url: str) -> Any:
@@ -82,7 +91,13 @@ def _render(results: list[checks.Check], scan: Scan | None, site_url: str) -> An
             console.print(f"Observatory score {scan.score}, grade {scan.grade} ({scan.tests_passed}/12 tests passed)")
         console.print(checks_table("verify", [(c.name, c.status, c.detail) for c in results]))
         failed = [c.name for c in results if c.failed]
-        console.print(f"FAILED: {', '.join(failed)}" if failed else "verify: all checks passed")
+        unchecked = [c.name for c in results if c.unchecked]
+        if failed:
+            console.print(f"FAILED: {', '.join(failed)}")
+        if unchecked:
+            console.print(f"COULD NOT CHECK: {', '.join(unchecked)}")
+        if not failed and not unchecked:
+            console.print("verify: all checks passed")
 
     return render
 
@@ -117,7 +132,7 @@ def command(
     """Check the live site: headers graded as Mozilla's Observatory does, functions, variables."""
     site_url = app.config.netlify.site_url
     app.out.info(f"verifying {site_url} (stack {app.stack})")
-    age = _deploy_age_s(app)
+    age, api_down = _deploy_age_s(app)
     fresh = age is not None and age < propagation_window
     settings: dict[str, Any] = {
         "min_grade": min_grade,
@@ -133,8 +148,8 @@ def command(
         app.out.info(f"deploy is {age:.0f}s old; retrying failed checks in {retry_wait:.0f}s ({attempt}/{retries})")
         time.sleep(retry_wait)
         results, scan = _site_checks(site_url, **settings)
-    results += _netlify_checks(app, timeout_s)
-    ok = not any(c.failed for c in results)
+    results += _netlify_checks(app, timeout_s, api_down)
+    ok = not any(c.failed or c.unchecked for c in results)
     data = {
         "site": site_url,
         "ok": ok,
@@ -150,4 +165,6 @@ def command(
         },
     }
     app.out.result(data, _render(results, scan, site_url))
-    click.get_current_context().exit(int(Exit.OK if ok else Exit.FAILED))
+    # A failed check is known and says more than one that could not be made.
+    code = Exit.FAILED if any(c.failed for c in results) else Exit.ERROR if not ok else Exit.OK
+    click.get_current_context().exit(int(code))

@@ -20,6 +20,7 @@ import httpx
 from components.netlify.api import NetlifyClient
 from components.netlify.variables import SiteVariable, site_variables
 from components.stack_config import StackConfig
+from scripts.sfops import function_probes
 from scripts.sfops.observatory.grade import Scan, TestResult, grade_at_least, score_tests
 
 FUNCTIONS = "/.netlify/functions/"
@@ -40,7 +41,7 @@ PRODUCTION_CONTEXTS = ("production", "all")
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # pass | fail | expected | skip
+    status: str  # pass | fail | expected | skip | error (could not check)
     detail: str
     # Worth asking again while a fresh deploy propagates (a site answer, not a config fact).
     retryable: bool = False
@@ -48,6 +49,10 @@ class Check:
     @property
     def failed(self) -> bool:
         return self.status == "fail"
+
+    @property
+    def unchecked(self) -> bool:
+        return self.status == "error"
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status, "detail": self.detail}
@@ -120,19 +125,14 @@ def https_redirect(scan: Scan, *, loopback: bool) -> Check:
     return _site("https-redirect", f"HTTP does not redirect to HTTPS: {result.result}", False)
 
 
-def function_reachable(client: httpx.Client, site_url: str, name: str) -> Check:
-    # An empty JSON object: the function must answer (4xx for the bad input is fine), but
-    # nothing is sent; a real phone number would cost money and spam someone.
+def function_alive(client: httpx.Client, site_url: str, name: str) -> Check:
+    """The function answers the legitimate probe as a live one does (function_probes.py)."""
     try:
-        response = client.post(f"{site_url}{FUNCTIONS}{name}", json={})
+        response = client.post(f"{site_url}{FUNCTIONS}{name}", json=function_probes.PROBE_BODY)
     except httpx.HTTPError as exc:
         return _site(f"function:{name}", f"POST failed: {type(exc).__name__}", False)
-    status = response.status_code
-    if status == 404:
-        return _site(f"function:{name}", "404: function not deployed", False)
-    if status >= 500:
-        return _site(f"function:{name}", f"{status}: function errors", False)
-    return _site(f"function:{name}", f"reachable ({status})", True)
+    alive, detail = function_probes.judge(name, response.status_code)
+    return _site(f"function:{name}", detail, alive)
 
 
 def webhook_rejects_unsigned(client: httpx.Client, site_url: str) -> Check:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -212,6 +213,15 @@ def test_uploader_can_only_put_and_restore_can_read(deployed: Deployed) -> None:
     ]
     refused(restore.delete_object, Key="db/2026-01-01.dump.age")
     refused(restore.put_object, Key="db/forged", Body=b"x")
+    refused(restore.get_object, Key="other/notes.txt")  # only the backup prefix
+    # Listing is narrowed by the s3:prefix condition, which moto does not evaluate: read it back.
+    iam = boto3.Session(
+        aws_access_key_id=_admin_key(deployed)[0], aws_secret_access_key=_admin_key(deployed)[1]
+    ).client("iam", endpoint_url=deployed.servers.s3_url, region_name="us-east-1")
+    raw: Any = iam.get_user_policy(UserName=f"{BUCKET}-restore", PolicyName="soundfactory-backups")["PolicyDocument"]
+    document = json.loads(unquote(raw)) if isinstance(raw, str) else raw  # IAM may hand it back URL-encoded
+    listing = next(s for s in document["Statement"] if s["Sid"] == "ListBackups")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["db/", "db/*"]}}
 
 
 def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deployed: Deployed) -> None:

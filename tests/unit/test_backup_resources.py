@@ -65,8 +65,14 @@ def test_identities_are_least_privilege() -> None:
     (put,) = uploader_policy("b", "db/")["Statement"]
     assert put["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
     assert put["Resource"] == "arn:aws:s3:::b/db/*"
-    actions = {a for s in restore_policy("b")["Statement"] for a in s["Action"]}
-    assert actions == {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"}
+    read, listing = restore_policy("b", "db/")["Statement"]
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"] == "arn:aws:s3:::b/db/*"  # the backups, not the whole bucket
+    assert listing["Action"] == ["s3:ListBucket", "s3:ListBucketVersions"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["db/", "db/*"]}}
+    whole_bucket = restore_policy("b", "")["Statement"]
+    assert whole_bucket[0]["Resource"] == "arn:aws:s3:::b/*"
+    assert "Condition" not in whole_bucket[1]
 
 
 def test_crontab_edits_touch_only_our_line() -> None:

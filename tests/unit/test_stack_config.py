@@ -175,6 +175,26 @@ BAD_CONFIGS: list[tuple[str, dict[str, str | None], str]] = [
     ),
     ("bad supabase url", {"supabaseUrl": "ftp://x"}, "supabaseUrl: 'ftp://x' is not an http(s) URL"),
     (
+        "supabase url with a header after a newline",
+        {"supabaseUrl": "https://abc.supabase.co\nX-Injected: 1"},
+        "supabaseUrl: 'https://abc.supabase.co\\nX-Injected: 1' contains a newline at position 23",
+    ),
+    (
+        "supabase url with a unicode host",
+        {"supabaseUrl": "https://ab\u00e7.supabase.co"},
+        "use the punycode form 'xn--ab-5ia.supabase.co'",
+    ),
+    (
+        "supabase url of 100 kB",
+        {"supabaseUrl": "https://abc.supabase.co/" + "a" * 100_000},
+        "is 100024 characters long; a URL here is at most 2048",
+    ),
+    (
+        "values over the functions' 4 KiB",
+        {"supabaseServiceRoleKey": "k" * 4000},
+        "supabaseServiceRoleKey (4000 bytes)",
+    ),
+    (
         "bad timeout",
         {"deployTimeoutSeconds": "5"},
         "deployTimeoutSeconds: '5' must be a whole number of seconds from 30 to 3600",
@@ -256,3 +276,11 @@ def test_preview_values_load() -> None:
     )
     assert config.app.preview.stripe_secret_key == "rk_test_x"
     assert config.app.preview.supabase_url == "https://preview.supabase.co"
+
+
+def test_a_secret_with_a_control_character_is_named_but_never_shown() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_changes(stripeSecretKey="sk_test_secretvalue\r\nX-Evil: 1"))
+    problems = "\n".join(caught.value.problems)
+    assert "stripeSecretKey: contains a carriage return at position 19" in problems
+    assert "secretvalue" not in problems

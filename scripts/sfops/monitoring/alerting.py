@@ -18,6 +18,7 @@ The whole state is plain data, persisted between runs (cron's MONITOR_CYCLES=1).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 UP, DEGRADED, DOWN, UNKNOWN, SUPPRESSED = "up", "degraded", "down", "unknown", "suppressed"
@@ -129,8 +130,21 @@ def evaluate(
                     text = f"ALERT: {check} {what}: {details.get(check, status)} ({track.failures} checks in a row)"
                     state.pending.append(Notification("fire", name, text, now, list(channels)))
                 elif track.firing and _remind_due(state, name, track, check_policy, now):
-                    text = f"STILL FIRING: {check} {what} since {track.fired_at:.0f}: {details.get(check, status)}"
+                    since = human_time(track.fired_at, now)
+                    text = f"STILL FIRING: {check} {what} since {since}: {details.get(check, status)}"
                     state.pending.append(Notification("remind", name, text, now, list(channels)))
+
+
+def human_time(at: float | None, now: float) -> str:
+    """`2026-01-02 03:04 UTC (1h 5m ago)`: what an operator reads in a reminder, not an epoch."""
+    if at is None:
+        return "an unknown time"
+    stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    minutes = max(0, int(now - at) // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    ago = f"{days}d {hours}h" if days else f"{hours}h {minutes}m" if hours else f"{minutes}m"
+    return f"{stamp} ({ago} ago)"
 
 
 def _remind_due(state: AlertState, name: str, track: Track, policy: AlertPolicy, now: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -47,6 +47,8 @@ class Monitor:
     log: structlog.typing.FilteringBoundLogger
     timeout_s: float = 10.0
     policies: dict[str, alerting.AlertPolicy] | None = None
+    # What happened to a state file that could not be read (the command shows it).
+    notes: list[str] = field(default_factory=list)
 
     def cycle(self) -> tuple[list[ProbeResult], list[str]]:
         """Run one cycle; returns the results and the alerts firing afterwards."""
@@ -55,7 +57,10 @@ class Monitor:
         statuses = alerting.suppress({r.check: r.status for r in results}, depends)
         details = {r.check: r.detail for r in results}
         now = state.now()
-        with state.locked(self.state_file) as memory:
+        with state.locked(self.state_file) as (memory, note):
+            if note is not None:
+                self.log.warning("state_recovered", detail=note)
+                self.notes.append(note)
             memory.cycles += 1
             for result in results:
                 status = statuses[result.check]

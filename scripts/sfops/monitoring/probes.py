@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -55,8 +56,8 @@ class HttpProbe:
     method: str = "GET"
     json_body: object | None = None
     ok_statuses: tuple[int, ...] = (200,)
-    # Functions: any answer but 404 and 5xx means the function is deployed and runs.
-    reachable_only: bool = False
+    # Functions: (alive, meaning) of a status, as function_probes.judge says; else ok_statuses decide.
+    judge: Callable[[int], tuple[bool, str]] | None = None
     slow_ms: float = 2000.0
     depends_on: str | None = None
 
@@ -69,8 +70,10 @@ class HttpProbe:
             return ProbeResult(self.name, DOWN, latency, f"{type(exc).__name__}: {exc}".strip())
         latency = (time.perf_counter() - started) * 1000
         status = response.status_code
-        ok = (status != 404 and status < 500) if self.reachable_only else status in self.ok_statuses
-        return _timed_status(self.name, latency, ok, self.slow_ms, f"HTTP {status}")
+        if self.judge is not None:
+            ok, meaning = self.judge(status)
+            return _timed_status(self.name, latency, ok, self.slow_ms, f"HTTP {meaning}")
+        return _timed_status(self.name, latency, status in self.ok_statuses, self.slow_ms, f"HTTP {status}")
 
 
 @dataclass(frozen=True)

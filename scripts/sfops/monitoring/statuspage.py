@@ -132,8 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/status.css":
             self._send(200, CSS, "text/css; charset=utf-8")
         elif self.path in ("/", "/index.html"):
+            try:
+                memory = state.load(self.server.state_file)
+            except (state.StateError, OSError):
+                memory = state.MonitorState()  # the monitor sets a bad file aside on its next cycle
             page = render(
-                state.load(self.server.state_file),
+                memory,
                 title=self.server.title,
                 hours=self.server.hours,
                 refresh_s=self.server.refresh_s,

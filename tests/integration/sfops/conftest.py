@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from components.stack_config import PROJECT, load_stack_config
 from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
+from local_services.postgres import PostgresCluster, start_cluster
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from scripts.sfops.context import AppContext, RawStackConfig
 from scripts.sfops.output import Output
@@ -103,3 +104,10 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
         yield deployed
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL for the module's tests (trust on loopback)."""
+    with start_cluster() as cluster:
+        yield cluster

@@ -67,6 +67,11 @@ def test_drill_replays_the_incident_flow_and_prints_its_timeline(
 ) -> None:
     harness, emulator = deployed
     published_before = emulator.site()["published_deploy"]["id"]
+    # As in the repo's own Pulumi.local.yaml: comments, and no PROCESS_COMMISSIONS key (its default applies).
+    config_file = harness.project_dir / "Pulumi.local.yaml"
+    config_file.write_text("# the operator's comment, kept by the drill\n" + config_file.read_text())
+    config_before = config_file.read_bytes()
+    assert b"PROCESS_COMMISSIONS" not in config_before
     result = run_drill(harness, tmp_path / "incidents")
     assert result.returncode == 0, result.stdout + result.stderr
     # The timeline as the operator sees it: every step, in order, with its duration.
@@ -99,3 +104,12 @@ def test_drill_replays_the_incident_flow_and_prints_its_timeline(
     assert config.get("soundfactory:PROCESS_COMMISSIONS", {}).get("value", "true") == "true"
     assert emulator.published_env()["env"]["PROCESS_COMMISSIONS"] == "true"
     assert emulator.site_post("/.netlify/functions/stripe-webhook", json={}).status_code == 400
+
+    # Exactly as found: the config file byte for byte (a checkout stays clean), and no drift.
+    assert config_file.read_bytes() == config_before
+    env = {**os.environ, **harness.env, "SFOPS_PROJECT_DIR": str(harness.project_dir)}
+    drift = subprocess.run(
+        [sys.executable, "-m", "scripts.sfops", "--stack", "local", "drift"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert drift.returncode == 0, drift.stdout + drift.stderr

@@ -58,6 +58,15 @@ BREAKAGES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("send-sms 404", {"functions": {"send-sms": {"status": 404}}}, "function:send-sms", "404"),
     ("verify-sms 500", {"functions": {"verify-sms": {"status": 500}}}, "function:verify-sms", "500"),
+    (
+        "send-sms 429",
+        {"functions": {"send-sms": {"status": 429}}},
+        "function:send-sms",
+        "429: rate limits every caller",
+    ),
+    ("send-sms 403", {"functions": {"send-sms": {"status": 403}}}, "function:send-sms", "403: refuses every caller"),
+    ("verify-sms 401", {"functions": {"verify-sms": {"status": 401}}}, "function:verify-sms", "401: refuses every"),
+    ("verify-sms 200", {"functions": {"verify-sms": {"status": 200}}}, "function:verify-sms", "accepted an empty"),
     ("unsigned webhook accepted", {"webhook_accepts_unsigned": True}, "stripe-webhook-unsigned", "SECURITY"),
     ("live stream missing", {"live_stream": False}, "element:#live-stream", "live-stream"),
     ("429 burst", {"rate_limit_per_minute": 12}, "rate-limit-burst", "answered 429"),
@@ -92,3 +101,30 @@ def test_wrong_sms_auth_path_is_named(site: Site) -> None:
     detail = failures(report)["sms-auth-path"]
     assert "USE_SUPABASE_PHONE_OTP=true" in detail
     assert "the live send-sms serves Supabase OTP" in detail
+
+
+def test_netlify_api_down_is_could_not_check_within_the_retry_setting(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOUNDFACTORY_API_RETRY_ATTEMPTS", "2")
+    site.emulator.clear_requests()
+    site.emulator.inject_faults(1.0, ["503"])
+    try:
+        code, report = site.run_json(verify.command, *FAST)
+    finally:
+        site.emulator.clear_faults()
+    assert code == 2, report
+    [api] = [c for c in report["checks"] if c["name"] == "netlify-api"]
+    assert api["status"] == "error"
+    assert "could not check the site's variables: gave up after 2 attempts: HTTP 503" in api["detail"]
+    assert failures(report) == {}
+    api_calls = [r for r in site.emulator.requests() if "/api/v1/" in str(r.get("path", ""))]
+    assert len(api_calls) == 2, api_calls  # two attempts in all, not eight, and no second round
+
+
+def test_functions_answering_as_alive_pass(site: Site) -> None:
+    code, report = site.run_json(verify.command, *FAST)
+    assert code == 0, failures(report)
+    details = {c["name"]: c["detail"] for c in report["checks"]}
+    assert details["function:send-sms"] == "alive (400: input validated)"
+    assert details["function:verify-sms"] == "alive (400: input validated)"
