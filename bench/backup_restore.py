@@ -1,10 +1,15 @@
-"""Backup and restore of a generated database (100 MB and 1 GB), each against a plain baseline in the same run.
+"""Backup and restore of a generated Supabase-shaped database (100 MB and 1 GB) against plain baselines, same run.
+
+The database is `local_services.supabase_shape`'s (managed schemas, phone-OTP users, the
+application with RLS and grants); every command connects as the non-superuser `postgres`.
 
 Backup: `sfops backup` (the bundle the host runs, on the host's Python) against
 `pg_dump -Fc -Z0 | zstd -3 > /dev/null` on the same database: throughput ratio (aim >= 0.8)
 and the backup process's peak RSS (VmHWM; aim < 150 MB and flat from 100 MB to 1 GB).
-Restore: `sfops restore --database` (checks the object, then S3 -> age -> zstd -> pg_restore)
-against `pg_restore --single-transaction` of an unencrypted local dump file (aim >= 0.8).
+Restore: `sfops restore --database` into a fresh Supabase-shaped project database (checks the
+object, reads its table of contents, then S3 -> age -> zstd -> pg_restore -L -> psql, with the
+auth rows staged) against `pg_restore --single-transaction` of the same dump as an unencrypted
+local file into a plain database (aim >= 0.8).
 Servers: a throwaway PostgreSQL and moto's S3 on free loopback ports.
 """
 
@@ -26,11 +31,12 @@ import pyrage
 
 from components.backups.host_bundle import bundle_bytes
 from local_services.common.http_server import free_port
-from local_services.postgres import start_cluster
+from local_services.postgres import PostgresCluster
 from local_services.s3 import CREDENTIALS_FILE, s3_service
-from local_services.sample_database import create_sample_database
+from local_services.supabase_shape import create_project_database, create_supabase_database, start_supabase_cluster
 from local_services.supervisor import RUN_DIR, start, stop
 from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
+from scripts.sfops.backup.supabase_schemas import dump_arguments
 from tests.integration.backup_support import HOST_PYTHON
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,7 +109,7 @@ def run_backup_restore(sizes_mb: tuple[int, ...] = (100, 1000), restore: bool = 
     s3_svc = s3_service(port, root / "s3", run_dir=root, name="s3")
     start(s3_svc, say=lambda _: None)
     password = secrets.token_hex(12)
-    cluster = start_cluster(password=password)
+    cluster = start_supabase_cluster(password)
     python = str(HOST_PYTHON if HOST_PYTHON.exists() else sys.executable)
     try:
         text = (root / "s3" / CREDENTIALS_FILE).read_text()
@@ -123,7 +129,10 @@ def run_backup_restore(sizes_mb: tuple[int, ...] = (100, 1000), restore: bool = 
         for size_mb in sizes_mb:
             name = f"bench_{size_mb}mb"
             started = time.perf_counter()
-            create_sample_database(server.conninfo(), name, rows=size_mb * ROWS_PER_MB, bio_kib=64)
+            rows = size_mb * ROWS_PER_MB
+            create_supabase_database(
+                dict(cluster.socket()), dict(cluster.socket("postgres")), name, rows=rows, users=rows // 10, bio_kib=64
+            )
             source = server.with_database(name)
             with libpq_env(source) as env:
                 size = subprocess.run(
@@ -136,7 +145,8 @@ def run_backup_restore(sizes_mb: tuple[int, ...] = (100, 1000), restore: bool = 
                 print(
                     f"  database {name}: {int(size) / 1e6:.0f} MB (generated in {time.perf_counter() - started:.0f} s)"
                 )
-                pipeline = "set -o pipefail; pg_dump -Fc -Z0 --no-password | zstd -3 -q > /dev/null"
+                args = " ".join(dump_arguments())  # the same selection, so the same work
+                pipeline = f"set -o pipefail; pg_dump -Fc -Z0 --no-password {args} | zstd -3 -q > /dev/null"
                 baseline_s, _ = _timed(["bash", "-c", pipeline], env)
             env_file = work / f"{name}.env"
             env_file.write_text(
@@ -157,7 +167,7 @@ def run_backup_restore(sizes_mb: tuple[int, ...] = (100, 1000), restore: bool = 
                 f"peak RSS {peak_kib / 1024:.0f} MB (aim < 150)"
             )
             if restore:
-                _bench_restore(cluster.port, password, name, key_id, secret, endpoint, work)
+                _bench_restore(cluster, password, name, key_id, secret, endpoint, work)
     finally:
         cluster.stop()
         stop(s3_svc, say=lambda _: None)
@@ -169,16 +179,36 @@ def source_url(port: int, password: str, name: str) -> str:
     return f"postgresql://postgres:{password}@127.0.0.1:{port}/{name}"
 
 
-def _bench_restore(port: int, password: str, name: str, key_id: str, secret: str, endpoint: str, work: Path) -> None:
+def _not_for_postgres(toc_line: str) -> bool:
+    return " EXTENSION " in toc_line or (" DEFAULT ACL " in toc_line and toc_line.endswith(" supabase_admin"))
+
+
+def _bench_restore(
+    cluster: PostgresCluster, password: str, name: str, key_id: str, secret: str, endpoint: str, work: Path
+) -> None:
+    port = cluster.port
     server = DatabaseUrl.parse(source_url(port, password, "postgres"))
     dump_file = work / f"{name}.dump"
     with libpq_env(server.with_database(name)) as env:
-        subprocess.run(["pg_dump", "-Fc", "-Z0", "--no-password", "-f", str(dump_file)], env=env, check=True)
+        dump = ["pg_dump", "-Fc", "-Z0", "--no-password", *dump_arguments(), "-f", str(dump_file)]
+        subprocess.run(dump, env=env, check=True)
     plain_db, ours_db = f"{name}_plain", f"{name}_ours"
     with libpq_env(server) as env:
         subprocess.run(["createdb", "--no-password", plain_db], env=env, check=True)
-        argv = ["pg_restore", "--single-transaction", "--no-owner", "--no-privileges", "--no-password", "-d", plain_db]
-        baseline_s, _ = _timed([*argv, str(dump_file)], env)
+        # Everything postgres may restore into a plain database: not the extension (it needs the
+        # `extensions` schema) nor supabase_admin's default privileges (only that role may set them).
+        toc = subprocess.run(["pg_restore", "--list", str(dump_file)], capture_output=True, text=True, check=True)
+        kept = [line for line in toc.stdout.splitlines() if line[:1].isdigit() and not _not_for_postgres(line)]
+        (work / "plain.list").write_text("\n".join(kept) + "\n")
+        argv = [
+            "pg_restore",
+            "--single-transaction",
+            "--no-owner",
+            "--no-password",
+            f"--use-list={work / 'plain.list'}",
+        ]
+        baseline_s, _ = _timed([*argv, "-d", plain_db, str(dump_file)], env)
+    create_project_database(dict(cluster.socket()), ours_db)
     dump_file.unlink()
     env = {
         **os.environ,
@@ -191,9 +221,12 @@ def _bench_restore(port: int, password: str, name: str, key_id: str, secret: str
         "SFOPS_DATABASE_URL": source_url(port, password, "postgres"),
         "SFOPS_AGE_IDENTITY_FILE": str(work / "identity.txt"),
     }
-    ours_s, peak_kib = _timed([str(REPO / "scripts" / "bin" / "sfops"), "-q", "restore", "--database", ours_db], env)
+    ours_s, peak_kib = _timed(
+        [str(REPO / "scripts" / "bin" / "sfops"), "-q", "restore", "--credentials-from-env", "--database", ours_db], env
+    )
     print(
-        f"    restore: pg_restore of a local unencrypted dump {baseline_s:.1f} s; sfops restore {ours_s:.1f} s "
+        f"    restore: pg_restore of a local unencrypted dump {baseline_s:.1f} s; sfops restore into a fresh "
+        f"project {ours_s:.1f} s "
         f"(incl. the checksum pass); ratio {baseline_s / ours_s:.2f} (aim >= 0.8); peak RSS {peak_kib / 1024:.0f} MB"
     )
 

@@ -14,6 +14,7 @@ import time
 import httpx
 
 from bench.common import bench_stack, timed_up
+from bench.floor import Timing, preview_trivial, trivial_stack
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import TOKEN
 from local_services.stack_harness import StackHarness
@@ -44,18 +45,26 @@ def pulumi_flip(stack: StackHarness, value: str) -> float:
 
 
 def run_flag_flip(rounds: int, build_seconds: float) -> None:
-    with bench_stack(build_seconds) as (stack, emulator, _stripe):
+    with bench_stack(build_seconds) as (stack, emulator, _stripe), trivial_stack() as floor:
         pulumi_times: list[float] = []
         direct_times: list[float] = []
+        trivial = Timing()
+        preview_trivial(floor, Timing())  # warm-up, not counted
         deploys = len(emulator.deploys())
         for round_ in range(rounds):
             value = "true" if round_ % 2 == 0 else "false"
             pulumi_times.append(pulumi_flip(stack, value))
             direct_times.append(direct_flip(emulator, value))
+            preview_trivial(floor, trivial)
         # Each flip on either path must have made exactly one deploy, or the timing compares nothing.
         assert len(emulator.deploys()) == deploys + 2 * rounds, "a flip did not build exactly once"
         p, d = statistics.median(pulumi_times), statistics.median(direct_times)
+        overhead = p - d
         print(f"flag flip (build {build_seconds:.1f}s, {rounds} rounds each, alternating):")
         print(f"  pulumi up  median {p:6.2f}s  {[round(t, 2) for t in pulumi_times]}")
         print(f"  direct API median {d:6.2f}s  {[round(t, 2) for t in direct_times]}")
-        print(f"  ratio pulumi/direct = {p / d:.2f}x (target <= 1.5x); fixed overhead {p - d:.2f}s")
+        print(f"  trivial program preview (the engine floor) median {trivial.median:5.2f}s")
+        print(
+            f"  ratio pulumi/direct = {p / d:.2f}x; overhead {overhead:.2f}s = floor + {overhead - trivial.median:.2f}s"
+        )
+        print(f"  (target: overhead <= floor + 0.5 s = {trivial.median + 0.5:.2f}s)")

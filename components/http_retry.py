@@ -13,9 +13,12 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
-import tenacity
+if TYPE_CHECKING:
+    # Imported where a request is sent: every program run imports this module, few send.
+    import httpx
+    import tenacity
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -92,6 +95,9 @@ def send_with_retry(
     requests that are not: a 429 was certainly not processed, so only it is retried,
     and 5xx or transport errors go back to the caller, who must look before retrying.
     """
+    import httpx
+    import tenacity
+
     jitter = tenacity.wait_random_exponential(multiplier=policy.base_delay_s, max=policy.max_delay_s)
 
     def wait(state: tenacity.RetryCallState) -> float:

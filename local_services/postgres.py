@@ -9,6 +9,7 @@ Authentication is `trust` on loopback only: a test cluster, never a real one.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +39,9 @@ class PostgresCluster:
     bin_dir: Path
     user: str | None  # run the server as this user (None: as ourselves)
     password: str | None = None  # None: trust on loopback; else scram-sha-256 for TCP (the socket stays trust)
+    # The bootstrap superuser. Another name than `postgres` (Supabase's `supabase_admin`) gets a
+    # password nobody keeps; the `postgres` role with `password` is then made by the caller.
+    superuser: str = "postgres"
 
     @property
     def data_dir(self) -> Path:
@@ -46,6 +50,10 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         secret = f":{self.password}" if self.password else ""
         return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/{database}"
+
+    def socket(self, user: str | None = None) -> dict[str, str | int]:
+        """psycopg keyword arguments for the Unix socket (trust): how set-up code connects."""
+        return {"host": str(self.root), "port": self.port, "user": user or self.superuser}
 
     def _run(self, *argv: str) -> None:
         command = [str(self.bin_dir / argv[0]), *argv[1:]]
@@ -64,13 +72,14 @@ class PostgresCluster:
         auth = ["--auth=trust"]
         if self.password is not None:
             pwfile = self.root / "initdb-password"
-            pwfile.write_text(self.password + "\n")
+            bootstrap = self.password if self.superuser == "postgres" else secrets.token_urlsafe(24)
+            pwfile.write_text(bootstrap + "\n")
             if self.user is not None:
                 shutil.chown(pwfile, user=self.user)
             pwfile.chmod(0o600)
             auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
         try:
-            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", *auth, "-E", "UTF8", "--no-sync")
+            self._run("initdb", "-D", str(self.data_dir), "-U", self.superuser, *auth, "-E", "UTF8", "--no-sync")
         finally:
             (self.root / "initdb-password").unlink(missing_ok=True)
 
@@ -99,13 +108,13 @@ class PostgresCluster:
         self.stop()
 
 
-def start_cluster(password: str | None = None) -> PostgresCluster:
+def start_cluster(password: str | None = None, superuser: str = "postgres") -> PostgresCluster:
     """initdb + start a cluster in a fresh directory; stop() removes it again.
 
     With `password`, TCP connections need it (scram-sha-256), as on a real server."""
     # Its own directory under /tmp, not pytest's tmp dirs: those are 0700 root, which `nobody` cannot enter.
     root = Path(tempfile.mkdtemp(prefix="sf-pg-"))
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
-    cluster = PostgresCluster(root, free_port(), server_bin_dir(), user, password)
+    cluster = PostgresCluster(root, free_port(), server_bin_dir(), user, password, superuser)
     cluster.prepare_root()
     return cluster.start()

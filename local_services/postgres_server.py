@@ -2,10 +2,13 @@
 
 A real server (Debian's `postgresql` package) on 127.0.0.1, run as an unprivileged user
 (`nobody` when started as root), with its data kept under DIR between runs. On first start
-it is initialised (TCP needs the password in $SOUNDFACTORY_PG_PASSWORD, scram-sha-256; the
-socket in DIR is trust) and gets the generated database `soundfactory`
-(`local_services.sample_database`). The `healthcheck` role may log in without a password and
-can do nothing: the supervisor's readiness probe. The process stays in the foreground and
+it is initialised the way a Supabase project is (`local_services.supabase_shape`: the
+superuser `supabase_admin` is not ours; `postgres`, no superuser, logs in over TCP with the
+password in $SOUNDFACTORY_PG_PASSWORD, scram-sha-256; the socket in DIR is trust) and gets
+the database `soundfactory`: managed schemas with rows and the generated application.
+A data directory from before the Supabase shape (generated data only) is made again. The
+`healthcheck` role may log in without a password and can do nothing: the supervisor's
+readiness probe. The process stays in the foreground and
 stops the server (fast shutdown) on SIGTERM or SIGINT.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -22,8 +26,8 @@ from pathlib import Path
 
 import psycopg
 
+from local_services import supabase_shape
 from local_services.postgres import UNPRIVILEGED_USER, PostgresCluster, server_bin_dir
-from local_services.sample_database import create_sample_database
 
 DATABASE = "soundfactory"
 HEALTH_ROLE = "healthcheck"
@@ -53,26 +57,35 @@ def data_root(requested: Path, user: str | None) -> Path:
     return OUTSIDE_CLONES / f"postgres-{digest}"
 
 
+SHAPE_MARK = "supabase-shape"
+
+
 def _prepare(cluster: PostgresCluster) -> None:
     if (cluster.data_dir / "PG_VERSION").is_file():
-        return
+        if (cluster.root / SHAPE_MARK).is_file():
+            return
+        print(f"postgres: {cluster.data_dir} predates the Supabase shape; generating it again", flush=True)
+        shutil.rmtree(cluster.data_dir)
     cluster.prepare_root()
     cluster.initdb()
     hba = cluster.data_dir / "pg_hba.conf"
     hba.write_text(f"host {DATABASE} {HEALTH_ROLE} 127.0.0.1/32 trust\n" + hba.read_text())
+    (cluster.root / SHAPE_MARK).write_text("local_services.supabase_shape\n")
 
 
-def _seed(cluster: PostgresCluster, rows: int) -> None:
-    socket = {"host": str(cluster.root), "port": cluster.port, "user": "postgres"}
-    with psycopg.connect(**socket, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
+def _seed(cluster: PostgresCluster, rows: int, password: str) -> None:
+    admin = dict(cluster.socket())
+    supabase_shape.create_roles(admin, password)
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
             return
         conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}_seeding")
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (HEALTH_ROLE,)).fetchone():
             conn.execute(f"CREATE ROLE {HEALTH_ROLE} LOGIN")
     # Seeded under another name, renamed when complete: `soundfactory` exists only whole.
-    create_sample_database(socket, f"{DATABASE}_seeding", rows=rows)
-    with psycopg.connect(**socket, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
+    owner = dict(cluster.socket("postgres"))
+    supabase_shape.create_supabase_database(admin, owner, f"{DATABASE}_seeding", rows=rows)
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:  # type: ignore[arg-type]
         conn.execute(f"ALTER DATABASE {DATABASE}_seeding RENAME TO {DATABASE}")
 
 
@@ -90,14 +103,14 @@ def main(argv: list[str]) -> int:
     root = data_root(args.data_dir.resolve(), user)
     if root != args.data_dir.resolve():
         print(f"postgres: {args.data_dir} is not reachable by {user}; data kept in {root}", flush=True)
-    cluster = PostgresCluster(root, args.port, server_bin_dir(), user, password)
+    cluster = PostgresCluster(root, args.port, server_bin_dir(), user, password, supabase_shape.SUPERUSER)
     _prepare(cluster)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     cluster.start_server()
     try:
-        _seed(cluster, args.rows)
+        _seed(cluster, args.rows, password)
         print(f"postgres: ready on 127.0.0.1:{args.port}, database {DATABASE}", flush=True)
         stopping.wait()
     finally:

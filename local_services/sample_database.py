@@ -87,14 +87,19 @@ def sample_sizes(rows: int, bio_kib: int = 16) -> dict[str, int]:
     }
 
 
+def fill_sample_database(conn: psycopg.Connection[Any], rows: int, bio_kib: int = 16) -> None:
+    """The schema and `rows` tickets, in `conn`'s transaction."""
+    conn.execute(SCHEMA)
+    # A client-side cursor: several statements with parameters in one call.
+    psycopg.ClientCursor(conn).execute(DATA, sample_sizes(rows, bio_kib))
+    conn.execute("SELECT setval('invoice_number_seq', (SELECT max(invoice_number) FROM tickets))")
+
+
 def create_sample_database(conninfo: dict[str, Any], dbname: str, rows: int = 2000, bio_kib: int = 16) -> None:
     """Create `dbname` (it must not exist) with the schema and `rows` tickets; one transaction for the data."""
     with psycopg.connect(**{**conninfo, "dbname": "postgres"}, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(dbname)))
     with psycopg.connect(**{**conninfo, "dbname": dbname}) as conn:
-        conn.execute(SCHEMA)
-        # A client-side cursor: several statements with parameters in one call.
-        psycopg.ClientCursor(conn).execute(DATA, sample_sizes(rows, bio_kib))
-        conn.execute("SELECT setval('invoice_number_seq', (SELECT max(invoice_number) FROM tickets))")
+        fill_sample_database(conn, rows, bio_kib)
     with psycopg.connect(**{**conninfo, "dbname": dbname}, autocommit=True) as conn:
         conn.execute("ANALYZE")

@@ -29,22 +29,24 @@ fi
 pulumi up --stack "$stack" --yes --skip-preview
 
 # One backup, taken by running the installed crontab line on the backup host as cron would,
-# then listed with the restore identity (playbook 11). Its key reaches sfops through the
-# environment only. The listing goes to stderr: stdout ends with the stack outputs.
+# then listed with the restore identity (playbook 11). On `local`, sfops reads the restore key
+# and the database URL from the stack itself (--credentials-from-stack is its default there):
+# no exports. The listing goes to stderr: stdout ends with the stack outputs.
 host_user=$(pulumi config get backupHostUser --stack "$stack")
 host_port=$(pulumi config get backupHostPort --stack "$stack")
 on_host=(ssh -i .local-services/sshd/client_ed25519 -o UserKnownHostsFile=.local-services/sshd/known_hosts
   -o StrictHostKeyChecking=yes -o BatchMode=yes -p "$host_port" "$host_user@127.0.0.1")
-cron_line=$("${on_host[@]}" crontab -l | grep -F "# soundfactory-infra backup " | head -n 1)
+# This stack's line (the backup user's crontab may hold other clones' lines too).
+install_dir=$(pulumi config get backupInstallDir --stack "$stack" 2>/dev/null || echo soundfactory-backup)
+cron_line=$("${on_host[@]}" crontab -l | awk -v tag="# soundfactory-infra backup $install_dir" \
+  'length($0) >= length(tag) && substr($0, length($0) - length(tag) + 1) == tag' | head -n 1)
 cron_command=$(printf '%s\n' "$cron_line" | cut -d' ' -f6- | sed 's/ # soundfactory-infra backup .*$//')
 echo "demo: running the backup host's crontab command: $cron_command" >&2
 if ! "${on_host[@]}" "cd && sh -c $(printf '%q' "$cron_command")"; then
   echo "demo: the backup failed; its log:" >&2
-  "${on_host[@]}" "tail -n 5 \"\$HOME\"/soundfactory-backup/backup.log" >&2 || true
+  "${on_host[@]}" "cd && tail -n 5 $(printf '%q' "$install_dir")/backup.log" >&2 || true
   exit 1
 fi
-AWS_ACCESS_KEY_ID=$(pulumi stack output backupRestoreAccessKeyId --stack "$stack") \
-  AWS_SECRET_ACCESS_KEY=$(pulumi stack output --show-secrets backupRestoreSecretAccessKey --stack "$stack") \
-  scripts/bin/sfops --stack "$stack" restore --list >&2
+scripts/bin/sfops --stack "$stack" restore --list >&2
 
 pulumi stack output --stack "$stack" --json

@@ -8,24 +8,35 @@ any AWS tool.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
+# botocore.exceptions alone is small (~30 ms); boto3 with its session and client machinery is
+# ~0.7 s, so it is imported by the functions that build a client: the program and a provider
+# process that only diffs never load it.
 from botocore.exceptions import ClientError
 
 from components import credentials
 from components.provider_base import lower
 
 if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_s3 import S3Client
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
+
+@cache
+def _retries() -> Config:
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
 
 
 def _session(region: str) -> boto3.Session:
+    import boto3
+    import botocore.session
+
     core = botocore.session.Session()
     credentials_file = credentials.aws_credentials_file()
     if credentials_file:
@@ -41,14 +52,16 @@ def _is_aws(endpoint_url: str) -> bool:
 def s3_client(endpoint_url: str, region: str) -> S3Client:
     # Path-style addressing for servers other than AWS (loopback has no bucket subdomains).
     style = "virtual" if _is_aws(endpoint_url) else "path"
+    from botocore.config import Config
+
     addressing: Any = {"addressing_style": style}
-    config = _RETRIES.merge(Config(s3=addressing))
+    config = _retries().merge(Config(s3=addressing))
     client: S3Client = _session(region).client("s3", endpoint_url=endpoint_url, config=config)
     return client
 
 
 def iam_client(endpoint_url: str | None, region: str) -> IAMClient:
-    client: IAMClient = _session(region).client("iam", endpoint_url=endpoint_url or None, config=_RETRIES)
+    client: IAMClient = _session(region).client("iam", endpoint_url=endpoint_url or None, config=_retries())
     return client
 
 

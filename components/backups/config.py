@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import paramiko
-
 from components.backups import validation as v
+from components.backups.host_bundle import host_module
+from components.backups.ssh_files import known_host_keys, private_key_problem
 from components.config_values import parse_bool, parse_int, parse_url
 
 PLAIN_KEYS = frozenset(
@@ -106,29 +106,6 @@ class BackupConfig:
 def _resolve(path: str) -> Path:
     """Relative paths are relative to the project directory (where `pulumi` runs the program)."""
     return Path(path).expanduser() if Path(path).expanduser().is_absolute() else Path.cwd() / path
-
-
-def pinned_keys_from_known_hosts(path: Path, host: str, port: int) -> list[str]:
-    """The known_hosts entries for host:port (hashed names work too), as '<type> <base64>' lines."""
-    name = host if port == 22 else f"[{host}]:{port}"
-    entries = paramiko.HostKeys(str(path)).lookup(name)
-    if entries is None:
-        return []
-    return sorted(f"{key_type} {key.get_base64()}" for key_type, key in entries.items())
-
-
-def _load_private_key(text: str) -> str | None:
-    import io
-
-    for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
-        try:
-            key_class.from_private_key(io.StringIO(text))
-            return None
-        except paramiko.PasswordRequiredException:
-            return "the key is passphrase-protected; use an agent (unset it and set SSH_AUTH_SOCK) instead"
-        except (paramiko.SSHException, ValueError):
-            continue
-    return "not an OpenSSH/PEM private key of type ed25519, ecdsa or rsa"
 
 
 def _int(values: Mapping[str, str], key: str, default: int, low: int, high: int, problems: list[str]) -> int:
@@ -242,9 +219,11 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     # --- what the host needs ---
     database_url = required("backupDatabaseUrl", "postgresql://user:password@host:5432/postgres")
     if database_url:
-        parsed_db = urlparse(database_url)
-        if parsed_db.scheme not in ("postgres", "postgresql") or not parsed_db.hostname:
-            problems.append("backupDatabaseUrl: expected a postgresql://user:password@host:port/db URL")
+        database_url_module = host_module("database_url")
+        try:  # the host's own parser: the preview refuses what the backup would refuse (sslmode included)
+            database_url_module.DatabaseUrl.parse(database_url)
+        except database_url_module.DatabaseUrlError as exc:
+            problems.append(f"backupDatabaseUrl: {exc} (fix: pulumi config set --secret backupDatabaseUrl)")
         if any(c in database_url for c in "\n\r\0"):
             problems.append("backupDatabaseUrl: contains a line break or NUL")
     recipient = _recipients(get("backupRecipient"), get("backupRecipientFile"), problems, stack_name)
@@ -293,7 +272,7 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
         if not path.is_file():
             problems.append(f"backupKnownHostsFile: {known_hosts} does not exist{local_hint}")
         elif host:
-            pinned = pinned_keys_from_known_hosts(path, host, port)
+            pinned = known_host_keys(path, host, port)
             if not pinned:
                 where = host if port == 22 else f"[{host}]:{port}"
                 problems.append(f"backupKnownHostsFile: {known_hosts} has no key for {where}{local_hint}")
@@ -307,13 +286,13 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
     private_key, key_file = get("backupSshPrivateKey"), get("backupSshKeyFile")
     if private_key and key_file:
         problems.append("backupSshPrivateKey and backupSshKeyFile are both set; keep one (pulumi config rm ...)")
-    elif private_key and (why := _load_private_key(values.get("backupSshPrivateKey", ""))):
+    elif private_key and (why := private_key_problem(values.get("backupSshPrivateKey", ""))):
         problems.append(f"backupSshPrivateKey: {why}")
     elif key_file:
         path = _resolve(key_file)
         if not path.is_file():
             problems.append(f"backupSshKeyFile: {key_file} does not exist{local_hint}")
-        elif why := _load_private_key(path.read_text(errors="replace")):
+        elif why := private_key_problem(path.read_text(errors="replace")):
             problems.append(f"backupSshKeyFile: {key_file}: {why}")
     elif not os.environ.get("SSH_AUTH_SOCK"):
         problems.append(

@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import posixpath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import paramiko
 import pulumi
 from pulumi.dynamic import CreateResult, Resource
 
@@ -47,6 +46,10 @@ from components.provider_base import (
     sorted_list,
     whole_number,
 )
+
+if TYPE_CHECKING:
+    # Used only in annotations: `components.backups.ssh` imports paramiko when it connects.
+    import paramiko
 
 SCRIPT_NAME = "bin/soundfactory-backup"
 RUNTIME_NAME = "lib/sfops-backup.pyz"

@@ -10,14 +10,33 @@ of the `backup-host` dependency group (pyproject.toml) and PostgreSQL's client p
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
+import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "scripts" / "sfops" / "backup"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ENTRY = 'import runpy\n\nrunpy.run_module("scripts.sfops.backup", run_name="__main__", alter_sys=True)\n'
+
+
+def host_module(name: str) -> ModuleType:
+    """A module of the bundle (stdlib-only ones), loaded from its file: the preview applies the host's own rule.
+
+    By path, not `import scripts...`: the Pulumi program runs where only `components` is importable."""
+    qualified = f"sfops_backup_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, PACKAGE / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def bundle_bytes() -> bytes:

@@ -22,10 +22,13 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-
-import paramiko
+from typing import TYPE_CHECKING
 
 from components import credentials
+
+if TYPE_CHECKING:
+    # paramiko (~0.35 s) is imported by the functions that open a connection or load a key.
+    import paramiko
 
 CONNECT_TIMEOUT_S = 15.0
 
@@ -47,6 +50,8 @@ class SshTarget:
 
 
 def _private_key(text: str) -> paramiko.PKey:
+    import paramiko
+
     last: Exception | None = None
     for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
@@ -63,6 +68,8 @@ def fingerprint(key: paramiko.PKey) -> str:
 
 
 def _pin(client: paramiko.SSHClient, target: SshTarget) -> None:
+    import paramiko
+
     if not target.host_keys:
         raise HostKeyRejected(f"no pinned host key for {target.known_hosts_name}; refusing to connect")
     for line in target.host_keys:
@@ -73,6 +80,8 @@ def _pin(client: paramiko.SSHClient, target: SshTarget) -> None:
 
 @contextmanager
 def connect(target: SshTarget) -> Iterator[paramiko.SSHClient]:
+    import paramiko
+
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     _pin(client, target)

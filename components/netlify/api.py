@@ -8,12 +8,13 @@ and never keep it on themselves (they are pickled into state).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
-
-import httpx
+from typing import TYPE_CHECKING, Any, cast
 
 from components.credentials import TOKEN_ENV
 from components.http_retry import RetryPolicy, send_with_retry
+
+if TYPE_CHECKING:
+    import httpx
 
 JSON = dict[str, Any]
 
@@ -51,6 +52,9 @@ class NetlifyClient:
             raise ValueError(
                 f"no Netlify token: set the secret config `netlifyToken` or the environment variable {TOKEN_ENV}"
             )
+        # httpx (~0.3 s with its dependencies) loads with the first client, not with the program.
+        import httpx
+
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "User-Agent": "soundfactory-infra"},

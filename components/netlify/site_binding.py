@@ -16,8 +16,6 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import httpx
-
 from components.http_retry import PREVIEW, RetryExhausted
 from components.netlify.api import JSON, NetlifyApiError
 from components.netlify.provider import netlify_client
@@ -54,6 +52,8 @@ def _hosts(site: JSON) -> set[str]:
 
 
 def _fetch_site(binding: Binding) -> JSON | None:
+    import httpx
+
     try:
         with netlify_client(binding.api_url, PREVIEW) as client:
             return client.get_site(binding.site_id)

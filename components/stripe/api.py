@@ -9,13 +9,13 @@ safe to repeat: reads, updates, deletes, and creates sent with an Idempotency-Ke
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
-
-import stripe
-import tenacity
+from typing import TYPE_CHECKING, TypeVar
 
 from components import credentials
 from components.http_retry import RetryPolicy, policy_from_env
+
+if TYPE_CHECKING:
+    import stripe
 
 T = TypeVar("T")
 
@@ -28,6 +28,9 @@ def stripe_client(api_url: str, secret_key: str) -> stripe.StripeClient:
         raise StripeSetupError(
             "no Stripe key reached the provider (fix: pulumi config set --secret stripeSecretKey sk_test_...)"
         )
+    # The SDK (~0.3 s) loads on the first call that talks to Stripe, not with the program.
+    import stripe
+
     return stripe.StripeClient(
         secret_key,
         base_addresses={"api": api_url},
@@ -46,6 +49,8 @@ def client_for(api_url: str) -> stripe.StripeClient:
 
 
 def is_retryable(exc: BaseException) -> bool:
+    import stripe
+
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError):
         return True
     if isinstance(exc, stripe.StripeError):
@@ -56,6 +61,8 @@ def is_retryable(exc: BaseException) -> bool:
 
 def with_retry(call: Callable[[], T], policy: RetryPolicy | None = None) -> T:
     """`call()` until it succeeds or fails for a reason a retry cannot fix."""
+    import tenacity
+
     chosen = policy or policy_from_env()
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_retryable),

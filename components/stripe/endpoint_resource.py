@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
-import stripe
 from pulumi.dynamic import CheckFailure, CreateResult, Resource
-from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 
 from components.http_retry import PREVIEW, RetryPolicy
 from components.provider_base import (
@@ -40,6 +38,12 @@ from components.provider_base import (
     sorted_list,
 )
 from components.stripe.api import StripeSetupError, client_for, describe, with_retry
+
+if TYPE_CHECKING:
+    # The SDK is imported by the methods that call Stripe (`import stripe` inside them): the
+    # program and the provider process unpickling this provider for a diff never load it.
+    import stripe
+    from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 
 MANAGED_BY = "soundfactory-infra"
 MAX_ENDPOINTS = 16  # per Stripe account
@@ -246,6 +250,8 @@ class WebhookEndpointProvider(DeclaredProvider):
         return failures
 
     def _adoption_problem_at_preview(self, news: dict[str, Any]) -> str | None:
+        import stripe
+
         endpoint_id = str(news["adopt_id"])
         try:
             client = client_for(str(news["api_url"]))
@@ -260,6 +266,8 @@ class WebhookEndpointProvider(DeclaredProvider):
 
     def _cap_problem(self, news: dict[str, Any]) -> str | None:
         """At preview: a new endpoint must fit under Stripe's cap (a replacement briefly needs two)."""
+        import stripe
+
         try:
             endpoints = _all_endpoints(client_for(str(news["api_url"])), PREVIEW)
         except (stripe.StripeError, StripeSetupError):
@@ -286,7 +294,9 @@ class WebhookEndpointProvider(DeclaredProvider):
         return CreateResult(endpoint.id, {**props, "secret": endpoint.secret, **observed(endpoint)})
 
     def _create_once(self, client: stripe.StripeClient, props: dict[str, Any]) -> stripe.WebhookEndpoint:
-        params = cast(WebhookEndpointCreateParams, create_params(props))
+        import stripe
+
+        params = cast("WebhookEndpointCreateParams", create_params(props))
         for key in idempotency_keys(props):
             try:
                 endpoint = with_retry(lambda k=key: client.v1.webhook_endpoints.create(params, {"idempotency_key": k}))  # type: ignore[misc]
@@ -300,6 +310,8 @@ class WebhookEndpointProvider(DeclaredProvider):
         )
 
     def _exists(self, client: stripe.StripeClient, endpoint_id: str) -> bool:
+        import stripe
+
         try:
             with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id))
         except stripe.StripeError as exc:
@@ -309,6 +321,8 @@ class WebhookEndpointProvider(DeclaredProvider):
         return True
 
     def _adopt(self, client: stripe.StripeClient, props: dict[str, Any]) -> CreateResult:
+        import stripe
+
         endpoint_id = str(props["adopt_id"])
         try:
             current = with_retry(lambda: client.v1.webhook_endpoints.retrieve(endpoint_id))
@@ -318,12 +332,14 @@ class WebhookEndpointProvider(DeclaredProvider):
         if problem:
             raise RuntimeError(problem)
         before = {**observed(current)}
-        params = cast(WebhookEndpointUpdateParams, update_params(before, props))
+        params = cast("WebhookEndpointUpdateParams", update_params(before, props))
         updated = with_retry(lambda: client.v1.webhook_endpoints.update(endpoint_id, params)) if params else current
         return CreateResult(endpoint_id, {**props, "secret": props.get("adopt_secret", ""), **observed(updated)})
 
     def update_remote(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        params = cast(WebhookEndpointUpdateParams, update_params(olds, news))
+        import stripe
+
+        params = cast("WebhookEndpointUpdateParams", update_params(olds, news))
         outs = self.kept_outputs(olds, news)
         if not params:
             return outs
@@ -339,6 +355,8 @@ class WebhookEndpointProvider(DeclaredProvider):
         self._delete(client_for(props["api_url"]), id_)
 
     def _delete(self, client: stripe.StripeClient, endpoint_id: str) -> None:
+        import stripe
+
         try:
             with_retry(lambda: client.v1.webhook_endpoints.delete(endpoint_id))
         except stripe.StripeError as exc:
@@ -346,6 +364,8 @@ class WebhookEndpointProvider(DeclaredProvider):
                 raise RuntimeError(f"deleting webhook endpoint {endpoint_id}: {describe(exc)}") from exc
 
     def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        import stripe
+
         client = client_for(props["api_url"])
         try:
             live = with_retry(lambda: client.v1.webhook_endpoints.retrieve(id_))

@@ -22,12 +22,11 @@ from components.credentials import TOKEN_ENV
 from components.http_retry import policy_from_env
 from components.netlify.api import NetlifyClient
 from components.stack_config import PROJECT, ConfigError, StackConfig, load_stack_config
+from scripts.sfops import config_prefetch
+from scripts.sfops.config_prefetch import PROJECT_DIR_ENV, REPO, default_project_dir
 from scripts.sfops.output import Output
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT_DIR_ENV = "SFOPS_PROJECT_DIR"
-STACK_ENV = "SFOPS_STACK"
-DEFAULT_STACK = "local"
+__all__ = ["PROJECT_DIR_ENV", "REPO"]
 
 
 class Exit(IntEnum):
@@ -69,12 +68,16 @@ def pulumi_executable() -> str:
 
 def run_pulumi(args: Sequence[str], stack: str, project_dir: Path) -> subprocess.CompletedProcess[str]:
     """One non-interactive `pulumi` command on `stack`, its output captured; the caller reads the exit code."""
-    command = [pulumi_executable(), *args, "--stack", stack, "--non-interactive"]
+    command = config_prefetch.pulumi_argv(args, stack)
+    if command is None:
+        pulumi_executable()  # raises, naming the fix
+        raise AssertionError("unreachable")
     return subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
 
 
 def read_stack_config(stack: str, project_dir: Path) -> RawStackConfig:
-    process = run_pulumi(["config", "--json", "--show-secrets"], stack, project_dir)
+    prefetched = config_prefetch.take(stack, project_dir)
+    process = prefetched or run_pulumi(config_prefetch.CONFIG_ARGS, stack, project_dir)
     if process.returncode != 0:
         detail = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "no output"
         hint = " (the local stack is created by `make demo`)" if stack == "local" else ""
@@ -92,7 +95,7 @@ def read_stack_config(stack: str, project_dir: Path) -> RawStackConfig:
 class AppContext:
     stack: str
     out: Output
-    project_dir: Path = field(default_factory=lambda: Path(os.environ.get(PROJECT_DIR_ENV) or REPO))
+    project_dir: Path = field(default_factory=default_project_dir)
     # Tests hand in a config instead of a stack the pulumi CLI can read.
     preloaded: RawStackConfig | None = None
 

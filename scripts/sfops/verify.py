@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -23,10 +22,16 @@ from components.netlify.api import NetlifyApiError
 from scripts.sfops import verify_checks as checks
 from scripts.sfops.context import AppContext, Exit
 from scripts.sfops.observatory.grade import GRADE_ORDER, Scan, ScanError, analyze
-from scripts.sfops.observatory.retrieve import retrieve
 from scripts.sfops.output import checks_table
 
-API_ERRORS = (NetlifyApiError, RetryExhausted, httpx.HTTPError)
+# httpx (~0.35 s) is imported by the functions that send requests: the first line of output
+# (which site, which stack) comes before it.
+
+
+def api_errors() -> tuple[type[Exception], ...]:
+    import httpx
+
+    return (NetlifyApiError, RetryExhausted, httpx.HTTPError)
 
 
 def _deploy_age_s(app: AppContext) -> tuple[float | None, str | None]:
@@ -35,7 +40,7 @@ def _deploy_age_s(app: AppContext) -> tuple[float | None, str | None]:
     try:
         with app.netlify_client() as client:
             deploy = client.get_site(config.netlify.site_id).get("published_deploy") or {}
-    except API_ERRORS as exc:
+    except api_errors() as exc:
         return None, str(exc) or type(exc).__name__
     stamp = deploy.get("published_at") or deploy.get("created_at")
     if not stamp:
@@ -50,6 +55,10 @@ def _deploy_age_s(app: AppContext) -> tuple[float | None, str | None]:
 def _site_checks(
     site_url: str, *, min_grade: str, element: str, burst: int, timeout_s: float, preloaded: dict[str, bool]
 ) -> tuple[list[checks.Check], Scan | None]:
+    import httpx
+
+    from scripts.sfops.observatory.retrieve import retrieve
+
     loopback = checks.is_loopback_http(site_url)
     with httpx.Client(timeout=timeout_s) as http:
         results = [checks.homepage(http, site_url), checks.security_headers(http, site_url)]
@@ -72,10 +81,12 @@ def _netlify_checks(app: AppContext, timeout_s: float, api_down: str | None) -> 
     """The checks that read Netlify; an API that cannot be read is "could not check" (exit 2), not a failure."""
     if api_down is not None:  # already retried as $SOUNDFACTORY_API_RETRY_ATTEMPTS allows: do not wait again
         return [checks.Check("netlify-api", "error", f"could not check the site's variables: {api_down}")]
+    import httpx
+
     try:
         with app.netlify_client() as client, httpx.Client(timeout=timeout_s) as http:
             return [checks.required_variables(client, app.config), checks.sms_auth_path(client, http, app.config)]
-    except API_ERRORS as exc:
+    except api_errors() as exc:
         return [checks.Check("netlify-api", "error", f"could not check the site's variables: {exc}")]
 
 

@@ -12,16 +12,18 @@ import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from components.netlify.api import NetlifyClient
 from components.netlify.variables import SiteVariable, site_variables
 from components.stack_config import StackConfig
 from scripts.sfops import function_probes
 from scripts.sfops.observatory.grade import Scan, TestResult, grade_at_least, score_tests
+
+if TYPE_CHECKING:
+    # httpx (~0.35 s) is imported by the checks that send requests, after the first line of output.
+    import httpx
 
 FUNCTIONS = "/.netlify/functions/"
 # Over plain HTTP on loopback these two cannot pass, here as at Mozilla.
@@ -76,6 +78,8 @@ def _site(check: str, detail: str, ok: bool) -> Check:
 
 
 def homepage(client: httpx.Client, site_url: str) -> Check:
+    import httpx
+
     try:
         response = client.get(site_url + "/")
     except httpx.HTTPError as exc:
@@ -84,6 +88,8 @@ def homepage(client: httpx.Client, site_url: str) -> Check:
 
 
 def security_headers(client: httpx.Client, site_url: str, required: tuple[str, ...] = REQUIRED_HEADERS) -> Check:
+    import httpx
+
     try:
         response = client.get(site_url + "/")
     except httpx.HTTPError as exc:
@@ -127,6 +133,8 @@ def https_redirect(scan: Scan, *, loopback: bool) -> Check:
 
 def function_alive(client: httpx.Client, site_url: str, name: str) -> Check:
     """The function answers the legitimate probe as a live one does (function_probes.py)."""
+    import httpx
+
     try:
         response = client.post(f"{site_url}{FUNCTIONS}{name}", json=function_probes.PROBE_BODY)
     except httpx.HTTPError as exc:
@@ -136,6 +144,8 @@ def function_alive(client: httpx.Client, site_url: str, name: str) -> Check:
 
 
 def webhook_rejects_unsigned(client: httpx.Client, site_url: str) -> Check:
+    import httpx
+
     name = "stripe-webhook-unsigned"
     try:
         response = client.post(f"{site_url}{FUNCTIONS}stripe-webhook", json={"type": "ping"})
@@ -160,6 +170,8 @@ class _IdFinder(HTMLParser):
 
 
 def element_present(client: httpx.Client, site_url: str, element_id: str) -> Check:
+    import httpx
+
     name = f"element:#{element_id}"
     try:
         response = client.get(site_url + "/")
@@ -172,6 +184,8 @@ def element_present(client: httpx.Client, site_url: str, element_id: str) -> Che
 
 
 def burst_not_limited(client: httpx.Client, site_url: str, requests: int) -> Check:
+    import httpx
+
     def one(_: int) -> int:
         try:
             return client.get(site_url + "/").status_code
@@ -211,6 +225,8 @@ def required_variables(client: NetlifyClient, config: StackConfig) -> Check:
 
 def sms_auth_path(client: NetlifyClient, http: httpx.Client, config: StackConfig) -> Check:
     """The flag in Netlify and the live send-sms function both follow the stack's flag."""
+    import httpx
+
     wanted = config.flags["USE_SUPABASE_PHONE_OTP"]
     path = "Supabase OTP" if wanted else "custom Twilio SMS"
     env = {var["key"]: var for var in client.list_env(config.netlify.account_id, config.netlify.site_id)}

@@ -1,7 +1,9 @@
-"""Issue 9 acceptance: `sfops backup` from the installed crontab line and `sfops restore`, for real.
+"""Issues 9 and 18: `sfops backup` from the installed crontab line and `sfops restore`, for real, on Supabase's shape.
 
-One stack (moto S3/IAM, sshd as the backup host, a password-protected PostgreSQL with the
-generated database) is brought up once for the module. The backup runs as cron would run
+One stack (moto S3/IAM, sshd as the backup host, a Supabase-shaped PostgreSQL: superuser
+`supabase_admin`, which we never use, and the non-superuser `postgres` with a password, see
+`local_services.supabase_shape`) is brought up once for the module. Every backup and restore
+connects as `postgres`. The backup runs as cron would run
 it: the crontab line's command, over SSH, as the unprivileged backup user. Restores run as
 the operator: `sfops restore` with the restore identity's key and the age identity file.
 """
@@ -26,14 +28,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pyrage
 import pytest
+import zstandard
 
-from local_services.postgres import PostgresCluster, start_cluster
+from local_services.postgres import PostgresCluster
 from local_services.s3.empty_bucket import empty_bucket
-from local_services.sample_database import create_sample_database
 from local_services.stack_harness import StackHarness
-from scripts.sfops.backup.database_url import DatabaseUrl
+from local_services.supabase_shape import create_project_database, create_supabase_database, start_supabase_cluster
+from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
 from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
 from tests.integration.backup_support import BackupServers, ProcessSampler, backup_servers, site_emulators, stack_config
@@ -64,6 +68,7 @@ class Rig:
     env_values: dict[str, str]  # the host's env file, as installed
     secrets: dict[str, str]
     work: Path
+    stack_env: dict[str, str]  # how sfops reaches the stack `it` (its backend and project)
 
     @property
     def server(self) -> DatabaseUrl:
@@ -121,8 +126,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     identity_file = root / "identity.txt"
     identity_file.write_text(f"# test identity\n{identity}\n")
     identity_file.chmod(0o600)
-    with site_emulators(root) as (emulator, stripe), start_cluster(password=DB_PASSWORD) as cluster:
-        create_sample_database(DatabaseUrl.parse(cluster.url()).conninfo(), SOURCE_DB, rows=3000)
+    with site_emulators(root) as (emulator, stripe), start_supabase_cluster(DB_PASSWORD) as cluster:
+        create_supabase_database(dict(cluster.socket()), dict(cluster.socket("postgres")), SOURCE_DB, rows=3000)
         with backup_servers() as servers:
             crontab_before = servers.crontab()
             install_dir = f"sf-it-{secrets.token_hex(4)}"
@@ -142,7 +147,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             try:
                 outputs = harness.outputs()
                 env_values = servers.env_file(install_dir)
-                restore_env = {
+                restore_env = {  # the operator's exports (--credentials-from-env is the default off local)
                     "AWS_ACCESS_KEY_ID": outputs["backupRestoreAccessKeyId"],
                     "AWS_SECRET_ACCESS_KEY": outputs["backupRestoreSecretAccessKey"],
                     "BACKUP_BUCKET": BUCKET,
@@ -165,6 +170,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                         "age identity": str(identity),
                     },
                     root,
+                    {**harness.env, "SFOPS_PROJECT_DIR": str(harness.project_dir)},
                 )
             finally:
                 empty_bucket(servers.s3(), BUCKET)
@@ -252,7 +258,39 @@ def test_restore_into_a_named_database_and_refuse_a_non_empty_one_without_force(
     assert fingerprints(rig.db(target)) == fingerprints(rig.db(SOURCE_DB))
 
 
+def test_credentials_from_the_stack_need_no_exports(rig: Rig) -> None:
+    """The restore key comes from the stack's outputs and the server from its config: nothing exported."""
+    if not rig.manifests():
+        _backup(rig)
+    bare = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SFOPS_", "BACKUP_", "S3_", "PG", "PULUMI_"))
+    }
+    env = {**bare, **rig.stack_env}
+
+    def sfops(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(SFOPS), "--stack", "it", "--json", "restore", *args]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    without = sfops("--list")
+    assert without.returncode == 2, "off local the environment is the default, and it holds no key"
+    listed = sfops("--credentials-from-stack", "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[-1]["key"] == rig.manifests()[-1].replace(MANIFEST_SUFFIX, ".dump.zst.age")
+    verified = sfops("--credentials-from-stack", "--verify", "--identity", str(rig.identity_file))
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["identical"] is True
+    for name, value in rig.secrets.items():
+        assert value not in listed.stdout + listed.stderr + verified.stdout + verified.stderr, name
+
+
 # --- refusals ------------------------------------------------------------------------------------
+
+
+def _future_key() -> tuple[str, str]:
+    """An object key an hour ahead (restore picks it as the latest) and its start time."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + 3600)) + f".{secrets.randbelow(10**6):06d}Z"
+    started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}+00:00"
+    return f"db/{stamp}.dump.zst.age", started
 
 
 def _forge(rig: Rig, how: str) -> None:
@@ -261,9 +299,7 @@ def _forge(rig: Rig, how: str) -> None:
     latest = rig.manifests()[-1]
     manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=latest)["Body"].read())
     body = s3.get_object(Bucket=BUCKET, Key=manifest["key"])["Body"].read()
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + 3600)) + f".{secrets.randbelow(10**6):06d}Z"
-    key = f"db/{stamp}.dump.zst.age"
-    started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}+00:00"
+    key, started = _future_key()
     manifest.update(key=key, started_at=started, finished_at=started)
     if how == "tampered":
         middle = len(body) // 2
@@ -316,6 +352,162 @@ def test_a_spoiled_backup_is_refused_and_the_target_is_unchanged(rig: Rig, how: 
             assert message in refused.stderr, refused.stderr
             assert "is unchanged" in refused.stderr
         assert fingerprints(rig.db(target)) == before, "nothing was restored from a spoiled backup"
+    finally:
+        _drop_forgeries(rig)
+
+
+# --- Supabase: managed schemas, grants, RLS, the non-superuser postgres ------------------------------
+
+MANAGED_OBJECTS = (
+    "SELECT 'schema ' || nspname, oid::text FROM pg_namespace "
+    "WHERE nspname IN ('auth', 'storage', 'extensions', 'realtime', 'vault', 'graphql_public') "
+    "UNION ALL SELECT 'table ' || oid::regclass::text, oid::text FROM pg_class "
+    "WHERE relnamespace::regnamespace::text IN ('auth', 'storage', 'realtime', 'vault') AND relkind = 'r' "
+    "UNION ALL SELECT 'extension ' || extname, oid::text FROM pg_extension"
+)
+ANON_READS = (
+    "public.artists",
+    "public.events",
+    "public.tickets",
+    "public.audit_log",
+    "public.profiles",
+    "app.settings",
+)
+
+
+def _managed(url: DatabaseUrl) -> dict[str, str]:
+    """Supabase's own objects by OID: one dropped and recreated would change."""
+    with connect(url) as conn:
+        return dict(conn.execute(MANAGED_OBJECTS).fetchall())
+
+
+def _anon_reads(url: DatabaseUrl) -> dict[str, str]:
+    """What `anon` (PostgREST without a session) can read of each application table."""
+    seen = {}
+    with connect(url) as conn:
+        conn.execute("SET ROLE anon")
+        for table in ANON_READS:
+            try:
+                row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - constant names
+                seen[table] = f"{row[0] if row else 0} rows"
+            except psycopg.errors.InsufficientPrivilege:
+                seen[table] = "denied"
+    return seen
+
+
+def _scalar(url: DatabaseUrl, query: str) -> Any:
+    with connect(url) as conn:
+        row = conn.execute(query.encode()).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_a_supabase_backup_restores_into_a_fresh_project_and_over_itself_as_postgres(rig: Rig) -> None:
+    assert rig.server.user == "postgres"
+    assert _scalar(rig.db(SOURCE_DB), "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
+    manifest_key = _backup(rig)
+    manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    assert manifest["manifest_version"] == 2
+    contents = manifest["contents"]
+    assert contents["application_schemas"] == ["app", "public"]
+    assert contents["data_only_schemas"] == ["auth", "storage"]
+    assert {"realtime", "vault", "extensions", "graphql_public"} <= set(contents["left_out_schemas"])
+    source = rig.db(SOURCE_DB)
+    original, anon_before = fingerprints(source), _anon_reads(source)
+    users = _scalar(source, "SELECT count(*) FROM auth.users")
+    assert users > 0
+    assert anon_before["public.events"] != "denied"
+    assert anon_before["public.tickets"] == "denied"
+
+    # Into a fresh project: Supabase's schemas are there (no users yet), the application is not.
+    fresh = f"project_{secrets.token_hex(3)}"
+    create_project_database(dict(rig.cluster.socket()), fresh)
+    managed_before = _managed(rig.db(fresh))
+    restored = rig.restore("restore", "--database", fresh)
+    assert restored.returncode == 0, restored.stderr
+    assert fingerprints(rig.db(fresh)) == original, "rows, sequences, grants and RLS policies as in the source"
+    assert _scalar(rig.db(fresh), "SELECT count(*) FROM auth.users") == users
+    assert _anon_reads(rig.db(fresh)) == anon_before
+    assert _managed(rig.db(fresh)) == managed_before, "no managed schema or table was dropped or recreated"
+
+    # Over itself, after rows, a grant and a policy were changed by hand: --force puts them back.
+    managed_source = _managed(source)
+    _exec(
+        source,
+        "UPDATE auth.users SET phone = '0000' WHERE phone LIKE '%00000001'; DELETE FROM public.profiles WHERE "
+        "display_name = 'Fan 2'; GRANT SELECT ON public.tickets TO anon; CREATE POLICY leak ON public.tickets "
+        'FOR SELECT TO anon USING (true); DROP POLICY "artists: everyone reads" ON public.artists',
+    )
+    assert _anon_reads(source) != anon_before
+    forced = rig.restore("restore", "--database", SOURCE_DB, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert fingerprints(source) == original
+    assert _anon_reads(source) == anon_before, "anon reads exactly what it could before"
+    assert _managed(source) == managed_source, "no managed schema or table was dropped or recreated"
+
+    verified = rig.restore("--json", "restore", "--verify")
+    assert verified.returncode == 0, verified.stderr
+    relations = {row["relation"]: row["status"] for row in json.loads(verified.stdout)["tables"]}
+    for name in ("auth.users", "storage.objects", "grants on public.events", "policies on public.profiles"):
+        assert relations[name] == "same", name
+
+
+def test_a_changed_grant_or_policy_makes_verify_fail(rig: Rig) -> None:
+    if not rig.manifests():
+        _backup(rig)
+    source = rig.db(SOURCE_DB)
+    _exec(source, "GRANT INSERT ON public.events TO anon")
+    try:
+        report = rig.restore("--json", "restore", "--verify")
+        assert report.returncode == 1
+        rows = {row["relation"]: row["status"] for row in json.loads(report.stdout)["tables"]}
+        assert rows["grants on public.events"] == "differs"
+    finally:
+        _exec(source, "REVOKE INSERT ON public.events FROM anon")
+
+
+def test_a_restore_that_would_touch_a_managed_schema_is_refused(rig: Rig) -> None:
+    """A whole-database dump (how backups were made before) holds Supabase's schemas: refused, naming them."""
+    if not rig.manifests():
+        _backup(rig)
+    whole = rig.work / "whole.dump"
+    with libpq_env(rig.db(SOURCE_DB)) as env:  # all that postgres may lock (vault's and realtime's tables not)
+        dumped = subprocess.run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--exclude-schema=vault",
+                "--exclude-schema=realtime",
+                f"--file={whole}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert dumped.returncode == 0, dumped.stderr
+    identity = pyrage.x25519.Identity.from_str(rig.identity_file.read_text().splitlines()[-1])
+    body = pyrage.encrypt(zstandard.ZstdCompressor().compress(whole.read_bytes()), [identity.to_public()])
+    key, started = _future_key()
+    latest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=rig.manifests()[-1])["Body"].read())
+    latest.pop("contents", None)
+    latest.update(
+        key=key, started_at=started, finished_at=started, size=len(body), sha256=hashlib.sha256(body).hexdigest()
+    )
+    latest["manifest_version"] = 1
+    s3 = rig.admin()
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    s3.put_object(Bucket=BUCKET, Key=manifest_key_for(key), Body=json.dumps(latest).encode())
+    target = f"project_{secrets.token_hex(3)}"
+    create_project_database(dict(rig.cluster.socket()), target)
+    before, managed = fingerprints(rig.db(target)), _managed(rig.db(target))
+    try:
+        refused = rig.restore("restore", "--database", target)
+        assert refused.returncode == 1, refused.stderr
+        assert "extensions, graphql_public, schemas Supabase manages" in refused.stderr
+        assert "is unchanged" in refused.stderr
+        assert fingerprints(rig.db(target)) == before
+        assert _managed(rig.db(target)) == managed
     finally:
         _drop_forgeries(rig)
 

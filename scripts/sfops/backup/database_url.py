@@ -1,5 +1,11 @@
 """A postgresql:// URL as libpq settings, and a private password file for pg_dump/psql/pg_restore.
 
+TLS: libpq's default `sslmode=prefer` falls back to plain text without a word, so a server
+that is not on loopback gets `sslmode=require` unless the URL says otherwise, `verify-full`
+when the URL names a CA (`sslrootcert=`); `disable`, `allow` and `prefer` are refused for
+such a server (the password would cross the network in the clear if TLS failed). Loopback
+(127.0.0.0/8, ::1, localhost, a Unix socket directory) keeps what the URL says.
+
 PostgreSQL's programs get the connection through the environment (PGHOST, PGPORT, PGUSER,
 PGDATABASE, PGPASSFILE), never through their command line, so no password shows in `ps`.
 The password file lives in a fresh 0700 directory and is removed when the block ends.
@@ -7,6 +13,7 @@ The password file lives in a fresh 0700 directory and is removed when the block 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import tempfile
@@ -20,8 +27,38 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 QUERY_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "connect_timeout": "PGCONNECT_TIMEOUT"}
 
 
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+PLAIN_TEXT_MODES = ("disable", "allow", "prefer")
+
+
 class DatabaseUrlError(ValueError):
     pass
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.startswith("/"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _tls_options(host: str, query: dict[str, str]) -> dict[str, str]:
+    """The URL's options with the sslmode rule applied (see the module's docstring)."""
+    mode = query.get("sslmode")
+    if mode is not None and mode not in SSL_MODES:
+        raise DatabaseUrlError(f"sslmode={mode} is not one of {', '.join(SSL_MODES)}")
+    if is_loopback(host):
+        return query
+    if mode in PLAIN_TEXT_MODES:
+        raise DatabaseUrlError(
+            f"sslmode={mode} lets the connection to {host} (not loopback) fall back to plain text "
+            "(fix: leave sslmode out, require is the default, or use sslmode=verify-full&sslrootcert=CA_FILE)"
+        )
+    if mode is None:
+        return {**query, "sslmode": "verify-full" if query.get("sslrootcert") else "require"}
+    return query
 
 
 @dataclass(frozen=True)
@@ -60,7 +97,8 @@ class DatabaseUrl:
         unknown = sorted(set(query) - set(QUERY_ENV))
         if unknown:
             raise DatabaseUrlError(f"unsupported URL parameter(s): {', '.join(unknown)}")
-        return cls(host, port, unquote(user), unquote(password), dbname, tuple(sorted(query.items())))
+        options = _tls_options(host, query)
+        return cls(host, port, unquote(user), unquote(password), dbname, tuple(sorted(options.items())))
 
     def with_database(self, dbname: str) -> DatabaseUrl:
         return replace(self, dbname=dbname)

@@ -8,7 +8,7 @@ the recipients are public keys, the database is named without host, user or pass
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +46,9 @@ class Manifest:
     finished_at: str
     recipients: list[str]
     format: str = FORMAT
-    manifest_version: int = 1
+    # 2: `contents` says what is inside (supabase_schemas.describe); 1 (older): the whole database.
+    contents: dict[str, Any] | None = None
+    manifest_version: int = 2
 
     @property
     def started(self) -> datetime:
@@ -60,6 +62,8 @@ class Manifest:
         try:
             raw: dict[str, Any] = json.loads(data)
             manifest = cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+            if "manifest_version" not in raw:
+                manifest = replace(manifest, manifest_version=1)
         except (ValueError, TypeError) as exc:
             raise ManifestError(f"{where} is not a backup manifest: {exc}") from None
         if not isinstance(manifest.size, int) or len(manifest.sha256) != 64 or not manifest.key:

@@ -1,5 +1,9 @@
 """One backup: pg_dump (one snapshot, custom format) -> zstd -> age -> S3 multipart, then the manifest.
 
+What is dumped follows `supabase_schemas`: the application's schemas whole (grants and RLS
+policies included), the `auth`/`storage` schemas whose rows the restore keeps, nothing of the
+other schemas Supabase manages. One `pg_dump`, so one snapshot for all of it.
+
 Nothing of the dump touches the disk: pg_dump writes to a pipe, zstd and age work on
 streams, and the upload holds at most two parts in memory. The manifest is written only
 after the object is complete; any failure aborts the multipart upload.
@@ -24,6 +28,7 @@ from scripts.sfops.backup.multipart import MultipartWriter, UploadError
 from scripts.sfops.backup.pg_versions import Versions, check_versions, program
 from scripts.sfops.backup.settings import BackupSettings
 from scripts.sfops.backup.stderr_tail import StderrTail
+from scripts.sfops.backup.supabase_schemas import describe, dump_arguments
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -60,7 +65,27 @@ def _compressor() -> zstandard.ZstdCompressor:
 
 def _dump_command(pg_dump: str) -> list[str]:
     # Custom format, uncompressed (zstd compresses better and faster), no password prompt.
-    return [pg_dump, "--format=custom", "--compress=0", "--no-password"]
+    return [pg_dump, "--format=custom", "--compress=0", "--no-password", *dump_arguments()]
+
+
+CONTENTS_QUERY = (
+    "SELECT 's', nspname FROM pg_namespace UNION ALL SELECT 'e', extname FROM pg_extension WHERE extname <> 'plpgsql'"
+)
+
+
+def _contents(psql: str, env: dict[str, str]) -> dict[str, object]:
+    """The manifest's description of what the dump holds (schemas and extensions as the job starts)."""
+    query = subprocess.run(
+        [psql, "-X", "-A", "-t", "-q", "-w", "-F", "\t", "-c", CONTENTS_QUERY],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if query.returncode != 0:
+        raise BackupFailed(f"cannot list the database's schemas: {query.stderr.strip()[:300]}")
+    rows = [line.split("\t", 1) for line in query.stdout.splitlines() if "\t" in line]
+    return describe([name for kind, name in rows if kind == "s"], [name for kind, name in rows if kind == "e"])
 
 
 def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest:
@@ -71,6 +96,7 @@ def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest
     psql = program("psql", settings.pg_bin_dir)
     with libpq_env(settings.database) as env:
         versions: Versions = check_versions(pg_dump, psql, env)
+        contents = _contents(psql, env)
         log.info(
             "backup.start",
             database=settings.database.dbname,
@@ -119,6 +145,7 @@ def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest
         started_at=started.isoformat(),
         finished_at=datetime.now(UTC).isoformat(),
         recipients=list(settings.recipients),
+        contents=contents,
     )
     try:
         client.put_object(

@@ -1,10 +1,16 @@
 """`sfops restore`: list backups, or check, decrypt and restore one (latest, by time or by name).
 
 Where the backups are: --bucket/--prefix/--endpoint-url/--region, else $BACKUP_BUCKET,
-$BACKUP_PREFIX, $S3_ENDPOINT_URL, $AWS_REGION, else the stack's config. S3 credentials come
-from boto3's usual chain (the restore identity: $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, a
-profile). The database server is $SFOPS_DATABASE_URL, the age identity --identity or
-$SFOPS_AGE_IDENTITY_FILE: never a secret on the command line.
+$BACKUP_PREFIX, $S3_ENDPOINT_URL, $AWS_REGION, else the stack's config. S3 credentials:
+with --credentials-from-stack (the default on `local`), the restore identity's key from the
+stack's outputs (`backupRestoreAccessKeyId`, `backupRestoreSecretAccessKey`), read in memory;
+otherwise boto3's usual chain ($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, a profile). The
+database server is $SFOPS_DATABASE_URL, else (from the stack) its `backupDatabaseUrl`; the age
+identity --identity or $SFOPS_AGE_IDENTITY_FILE: never a secret on the command line.
+
+What is restored, and as whom: see `plan.py` (the application's schemas with grants and RLS
+policies, the rows of `auth` and `storage`, never a Supabase-managed definition) and
+`stream_restore.py` (one transaction, as the URL's role: Supabase's `postgres` is no superuser).
 
 Exit codes: 0 restored (and, with --verify, identical); 1 refused or different (a backup
 that does not match its manifest, a wrong key, a non-empty target without --force, a
@@ -13,6 +19,7 @@ failed pg_restore, a table that differs); 2 could not start (usage, config, S3).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,16 +33,14 @@ from rich.console import Console
 from rich.table import Table
 
 from scripts.sfops.backup.database_url import DatabaseUrl, DatabaseUrlError
-from scripts.sfops.backup.manifest import Manifest
-from scripts.sfops.backup.pg_versions import VersionError
 from scripts.sfops.backup.pipeline import S3_CONFIG
-from scripts.sfops.context import AppContext, Exit, SfopsError
+from scripts.sfops.context import AppContext, Exit, SfopsError, run_pulumi
 from scripts.sfops.output import checks_table
 from scripts.sfops.restore import database as db
+from scripts.sfops.restore.apply import Chosen, restore_backup
 from scripts.sfops.restore.catalog import CatalogError, Listing, choose, list_backups
 from scripts.sfops.restore.compare import compare
-from scripts.sfops.restore.object_check import IntegrityError, verify_stored_object
-from scripts.sfops.restore.stream_restore import RestoreFailed, load_identities, restore_stream
+from scripts.sfops.restore.stream_restore import RestoreFailed, load_identities
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -64,14 +69,45 @@ def _location(
     return bucket, prefix or "db/", endpoint or None, region or "us-east-1"
 
 
-def _server(env: str = DATABASE_URL_ENV) -> DatabaseUrl:
-    url = os.environ.get(env)
+def _server(env: str = DATABASE_URL_ENV, stack_url: str = "") -> DatabaseUrl:
+    url = os.environ.get(env) or stack_url
     if not url:
-        raise SfopsError(f"set ${env} to the target server's postgresql:// URL (never on the command line)")
+        raise SfopsError(
+            f"set ${env} to the target server's postgresql:// URL (never on the command line), "
+            "or use --credentials-from-stack to take the stack's backupDatabaseUrl"
+        )
+    where = f"${env}" if os.environ.get(env) else "the stack's backupDatabaseUrl"
     try:
         return DatabaseUrl.parse(url)
     except DatabaseUrlError as exc:
-        raise SfopsError(f"${env}: {exc}") from None
+        raise SfopsError(f"{where}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class StackCredentials:
+    """What the stack knows for a restore, held in memory only."""
+
+    access_key_id: str
+    secret_access_key: str
+    database_url: str
+
+
+def _stack_credentials(app: AppContext) -> StackCredentials:
+    process = run_pulumi(["stack", "output", "--json", "--show-secrets"], app.stack, app.project_dir)
+    if process.returncode != 0:
+        detail = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "no output"
+        raise SfopsError(f"cannot read the outputs of stack {app.stack!r}: {detail} (is it up? `make demo` on local)")
+    try:
+        outputs = json.loads(process.stdout)
+    except ValueError:
+        raise SfopsError("`pulumi stack output --json` printed something that is not JSON") from None
+    key_id, secret = outputs.get("backupRestoreAccessKeyId"), outputs.get("backupRestoreSecretAccessKey")
+    if not key_id or not secret:
+        raise SfopsError(
+            f"stack {app.stack!r} has no backupRestoreAccessKeyId/backupRestoreSecretAccessKey output "
+            "(fix: backupsEnabled true and `pulumi up`, or --credentials-from-env with the key exported)"
+        )
+    return StackCredentials(str(key_id), str(secret), app.raw_config.get("backupDatabaseUrl"))
 
 
 def _identity_file(app: AppContext, given: Path | None) -> Path:
@@ -117,6 +153,12 @@ def _render_listing(listing: Listing, console: Console) -> None:
 @click.option(
     "--identity", type=click.Path(dir_okay=False, path_type=Path), default=None, help="age identity file (private key)."
 )
+@click.option(
+    "--credentials-from-stack/--credentials-from-env",
+    "from_stack",
+    default=None,
+    help="Restore key and database URL from the stack's outputs and config (default on local), or from the env.",
+)
 @click.option("--bucket", default=None)
 @click.option("--prefix", default=None)
 @click.option("--endpoint-url", default=None)
@@ -132,6 +174,7 @@ def command(
     verify: bool,
     source_database: str | None,
     identity: Path | None,
+    from_stack: bool | None,
     bucket: str | None,
     prefix: str | None,
     endpoint_url: str | None,
@@ -144,7 +187,13 @@ def command(
         raise click.UsageError("--at and --backup exclude each other")
     at = _parse_time(at_text) if at_text else None
     name, folder, endpoint, region_name = _location(app, bucket, prefix, endpoint_url, region)
-    s3: S3Client = boto3.Session(region_name=region_name).client("s3", endpoint_url=endpoint, config=S3_CONFIG)
+    stack = _stack_credentials(app) if (app.stack == "local" if from_stack is None else from_stack) else None
+    session = boto3.Session(
+        region_name=region_name,
+        aws_access_key_id=stack.access_key_id if stack else None,
+        aws_secret_access_key=stack.secret_access_key if stack else None,
+    )
+    s3: S3Client = session.client("s3", endpoint_url=endpoint, config=S3_CONFIG)
     try:
         listing = list_backups(s3, name, folder)
     except (ClientError, BotoCoreError) as exc:
@@ -155,7 +204,7 @@ def command(
         data = [vars(m) for m in listing.backups]
         app.out.result(data, lambda console: _render_listing(listing, console))
         return
-    server = _server()
+    server = _server(stack_url=stack.database_url if stack else "")
     identities = load_identities_or_fail(_identity_file(app, identity))
     try:
         manifest = choose(listing, at=at, key=backup_key)
@@ -177,48 +226,22 @@ def load_identities_or_fail(path: Path) -> list[object]:
         raise SfopsError(str(exc)) from None
 
 
-@dataclass(frozen=True)
-class Chosen:
-    """The backup to restore, where it is, and the identities that decrypt it."""
-
-    s3: S3Client
-    bucket: str
-    manifest: Manifest
-    identities: list[object]
-
-
-def _restore_into(app: AppContext, chosen: Chosen, target: DatabaseUrl, clean: bool) -> None:
-    s3, bucket, manifest, identities = chosen.s3, chosen.bucket, chosen.manifest, chosen.identities
-    try:
-        etag = verify_stored_object(s3, bucket, manifest)
-        app.out.info(f"size and SHA-256 match the manifest; restoring into {target.dbname}")
-        restore_stream(s3, bucket, manifest, etag, identities, target, clean=clean)
-    except (IntegrityError, RestoreFailed) as exc:
-        raise SfopsError(f"{exc}; {target.dbname} is unchanged", Exit.FAILED) from None
-    except VersionError as exc:
-        raise SfopsError(str(exc)) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise SfopsError(f"cannot read {manifest.key}: {exc}") from None
-
-
 def _restore(app: AppContext, chosen: Chosen, target: DatabaseUrl, force: bool) -> None:
     manifest = chosen.manifest
     try:
         if not db.database_exists(target, target.dbname):
             db.create_database(target, target.dbname)
             app.out.info(f"created database {target.dbname}")
-        present = db.user_relations(target)
     except db.DatabaseError as exc:
         raise SfopsError(f"cannot reach the target server: {type(exc).__name__}: {exc}") from None
-    if present and not force:
-        shown = ", ".join(present[:5]) + (" ..." if len(present) > 5 else "")
-        raise SfopsError(
-            f"{target.dbname} is not empty ({len(present)} relations: {shown}); nothing restored "
-            "(fix: --database NEW_NAME, or --force to replace what the backup holds)",
-            Exit.FAILED,
-        )
-    _restore_into(app, chosen, target, clean=bool(present))
-    data = {"restored": manifest.key, "database": target.dbname, "sha256": manifest.sha256}
+    plan = restore_backup(chosen, target, force=force, say=app.out.info)
+    data = {
+        "restored": manifest.key,
+        "database": target.dbname,
+        "sha256": manifest.sha256,
+        "managed_rows": plan.data_tables,
+        "left_to_supabase": len(plan.skipped),
+    }
     app.out.result(data, lambda console: console.print(f"restored {manifest.key} into {target.dbname}"))
 
 
@@ -234,7 +257,7 @@ def _verify(app: AppContext, chosen: Chosen, server: DatabaseUrl, source_databas
     except db.DatabaseError as exc:
         raise SfopsError(f"cannot create the scratch database: {type(exc).__name__}: {exc}") from None
     try:
-        _restore_into(app, chosen, scratch, clean=False)
+        restore_backup(chosen, scratch, force=False, say=app.out.info)
         restored = db.fingerprints(scratch)
         original = db.fingerprints(source)
     except db.DatabaseError as exc:

@@ -1,10 +1,10 @@
-"""Table-by-table comparison of two databases' fingerprints."""
+"""Table-by-table comparison of two databases' fingerprints (rows, sequences, grants, RLS policies)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripts.sfops.restore.database import Fingerprints
+from scripts.sfops.restore.database import GRANTS, POLICIES, SEQUENCE, Fingerprints
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,13 @@ def _show(value: tuple[int, str] | None) -> str:
     if value is None:
         return "-"
     count, checksum = value
-    return f"last value {count}" if checksum == "sequence" else f"{count} rows, sum {checksum[-10:]}"
+    kind, _, digest = checksum.partition(" ")
+    if checksum == SEQUENCE:
+        return f"last value {count}"
+    if kind in (GRANTS, POLICIES):
+        noun = "grants" if kind == GRANTS else "policies, RLS"
+        return f"{count} {noun}, digest {digest[:10]}"
+    return f"{count} rows, sum {checksum[-10:]}"
 
 
 def compare(source: Fingerprints, restored: Fingerprints) -> list[Row]:
