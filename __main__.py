@@ -9,8 +9,9 @@ import pulumi
 import pulumi.runtime
 
 from components.backups.backup_infra import BackupInfra, BackupInfraArgs
+from components.netlify.build import DIFFERS
 from components.netlify.site import NetlifySite, NetlifySiteArgs
-from components.netlify.variables import site_variables, sms_pepper
+from components.netlify.variables import context_sources, site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
 from components.stripe.webhook_endpoint import WebhookEndpoint
 
@@ -39,12 +40,20 @@ def load_or_exit() -> StackConfig:
 
 
 def report_rotation(rotated_at: float | None, deploy_id: str, endpoint_id: str, started: float) -> None:
-    """Said only by the `up` that rotated the webhook signing secret."""
-    if rotated_at and rotated_at >= started:
+    """Said only by the `up` that rotated the webhook signing secret, and only what happened."""
+    if not rotated_at or rotated_at < started:
+        return
+    if deploy_id:
         pulumi.log.warn(
             f"Stripe webhook signing secret rotated: endpoint {endpoint_id} has a new secret; the site was "
-            f"redeployed accepting the new and the old secret (deploy {deploy_id or 'held back by the pin'}), then "
-            "with the new one only"
+            f"redeployed accepting the new and the old secret (deploy {deploy_id}), then with the new one only"
+        )
+    else:
+        # Only an endpoint recreated while pinned gets here (a replace while pinned is refused at preview).
+        pulumi.log.warn(
+            f"Stripe webhook signing secret changed: endpoint {endpoint_id} has a new secret, stored in Netlify, but "
+            "the pinned deploy was not rebuilt and verifies only the previous one: the site refuses Stripe's events "
+            "until the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
         )
 
 
@@ -57,18 +66,18 @@ def main() -> None:
 
     started = time.time()
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-    webhook = WebhookEndpoint("stripe-webhook", config.stripe, stack, protect=config.protect)
-    site = NetlifySite(
-        "site",
-        NetlifySiteArgs(
-            netlify=config.netlify,
-            variables=site_variables(config, sms_pepper(config), webhook.secret),
-            protect=config.protect,
-        ),
+    webhook = WebhookEndpoint(
+        "stripe-webhook", config.stripe, stack, protect=config.protect, pinned_deploy=config.netlify.pinned_deploy
     )
+    variables = site_variables(config, sms_pepper(config), webhook.secret)
+    site = NetlifySite("site", NetlifySiteArgs(netlify=config.netlify, variables=variables, protect=config.protect))
     handover = site.handovers["STRIPE_WEBHOOK_SECRET"]
     pulumi.Output.all(handover.rotated_at, handover.handover_deploy_id, webhook.endpoint_id).apply(
         lambda values: report_rotation(values[0], values[1], values[2], started)
+    )
+    # Said by the preview and the up of any change that builds (a flag flip) when the branch head is not live.
+    site.build_ships.apply(
+        lambda ships: pulumi.log.warn(f"the production build {ships}") if DIFFERS in (ships or "") else None
     )
     pinned = config.netlify.pinned_deploy
     if pinned:
@@ -85,6 +94,11 @@ def main() -> None:
     pulumi.export("publishedDeployId", site.published_deploy_id)
     pulumi.export("lastBuildDeployId", site.build_deploy_id)
     pulumi.export("unmanagedEnvKeys", site.unmanaged_keys)
+    # Which deploy context gets what, and what each variable is (words, never values).
+    pulumi.export(
+        "variableContexts",
+        {v.key: {"kind": v.kind.value, **context_sources(v, config.netlify.env_contexts)} for v in variables},
+    )
     export("netlifyApiUrl", config.netlify.api_url, "netlifyApiUrl")
     export("stripeApiUrl", config.stripe_api_url, "stripeApiUrl")
     pulumi.export("stripeWebhookEndpointId", webhook.endpoint_id)

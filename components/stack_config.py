@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from components.backups.config import PLAIN_KEYS as BACKUP_PLAIN_KEYS
 from components.backups.config import SECRET_KEYS as BACKUP_SECRET_KEYS
@@ -36,6 +36,10 @@ PLAIN_KEYS = (
     | frozenset(
         {
             "supabaseUrl",
+            # Public by design (it ships in the browser bundle): a Pulumi secret or not, as the operator likes.
+            "supabaseAnonKey",
+            "previewSupabaseUrl",
+            "previewSupabaseAnonKey",
             "twilioAccountSid",
             "twilioFromNumber",
             "twilioApiUrl",
@@ -51,8 +55,9 @@ SECRET_KEYS = (
     | stripe_config.SECRET_KEYS
     | frozenset(
         {
-            "supabaseAnonKey",
             "supabaseServiceRoleKey",
+            "previewSupabaseServiceRoleKey",
+            "previewStripeSecretKey",
             "smsPepper",
             "twilioAuthToken",
         }
@@ -89,6 +94,17 @@ class TwilioConfig:
 
 
 @dataclass(frozen=True)
+class PreviewValues:
+    """What deploy previews and branch deploys get instead of production's values: a test-mode
+    Stripe key and a non-production Supabase project; a value left out means nothing there."""
+
+    supabase_url: str = ""
+    supabase_anon_key: str = ""
+    supabase_service_role_key: str = ""
+    stripe_secret_key: str = ""
+
+
+@dataclass(frozen=True)
 class AppSecrets:
     """Values the site's functions read. Secret ones stay Pulumi secrets downstream."""
 
@@ -98,6 +114,7 @@ class AppSecrets:
     stripe_secret_key: str
     sms_pepper: str | None  # None: generate once and keep it stable
     twilio: TwilioConfig | None
+    preview: PreviewValues = field(default_factory=PreviewValues)
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,40 @@ def _unknown_key_problems(values: Mapping[str, str], foreign: list[str]) -> list
             f"(fix: pulumi config rm {key}, or declare the flag in components/feature_flags.py)"
         )
     return problems
+
+
+def _preview_values(values: Mapping[str, str], problems: list[str]) -> PreviewValues:
+    """The non-production values; each must not be production's (that would be a leak by another name)."""
+    preview = PreviewValues(
+        supabase_url=values.get("previewSupabaseUrl", "").strip(),
+        supabase_anon_key=values.get("previewSupabaseAnonKey", "").strip(),
+        supabase_service_role_key=values.get("previewSupabaseServiceRoleKey", "").strip(),
+        stripe_secret_key=values.get("previewStripeSecretKey", "").strip(),
+    )
+    if preview.supabase_url:
+        preview = replace(preview, supabase_url=parse_url("previewSupabaseUrl", preview.supabase_url, problems))
+    if preview.stripe_secret_key and not re.match(r"^(sk|rk)_test_", preview.stripe_secret_key):
+        problems.append(
+            "previewStripeSecretKey: not a test-mode key (sk_test_... or rk_test_...); previews must never hold a "
+            "live key (fix: pulumi config set --secret previewStripeSecretKey sk_test_...)"
+        )
+    if (preview.supabase_anon_key or preview.supabase_service_role_key) and not preview.supabase_url:
+        problems.append(
+            "previewSupabaseAnonKey/previewSupabaseServiceRoleKey: keys of a preview Supabase project need its URL "
+            "(fix: pulumi config set previewSupabaseUrl https://<preview-ref>.supabase.co)"
+        )
+    for key, production in (
+        ("previewSupabaseUrl", "supabaseUrl"),
+        ("previewSupabaseServiceRoleKey", "supabaseServiceRoleKey"),
+        ("previewStripeSecretKey", "stripeSecretKey"),
+    ):
+        mine = values.get(key, "").strip().rstrip("/").lower()
+        if mine and mine == values.get(production, "").strip().rstrip("/").lower():
+            problems.append(
+                f"{key}: the same as {production}; previews get a non-production value or none "
+                f"(fix: pulumi config rm {key}, or set a test/preview project's value)"
+            )
+    return preview
 
 
 def load_stack_config(
@@ -239,6 +290,7 @@ def load_stack_config(
             stripe_secret_key=stripe_secret_key,
             sms_pepper=values.get("smsPepper") or None,
             twilio=twilio,
+            preview=_preview_values(values, problems),
         ),
         flags=flags,
         stripe=stripe_config.parse_stripe_config(values, problems, stack_name, netlify.site_url, stripe_secret_key),

@@ -155,6 +155,29 @@ class EmulatorControl(KitControl):
         site: dict[str, Any] = response.json()
         return site
 
+    def push_commit(
+        self, files: dict[str, str | None], message: str = "a commit pushed by a test", *, build: bool = True
+    ) -> str:
+        """A new head of the production branch (path -> text, None deletes); like Netlify's continuous
+        deployment the push starts a production build of it unless `build` is false."""
+        response = self._control.post(
+            f"/_emulator/sites/{self.site_id}/commits", json={"message": message, "files": files, "build": build}
+        )
+        response.raise_for_status()
+        return str(response.json()["sha"])
+
+    def repo_head(self) -> str:
+        response = self._control.get(f"/_emulator/sites/{self.site_id}/repo")
+        response.raise_for_status()
+        return str(response.json()["head"])
+
+    def deploy_files(self, deploy_id: str) -> dict[str, Any]:
+        """{"commit_ref", "files", "log"} of a deploy: what its build wrote and logged."""
+        response = self._control.get(f"/_emulator/deploys/{deploy_id}/files")
+        response.raise_for_status()
+        found: dict[str, Any] = response.json()
+        return found
+
     def webhook_events(self) -> dict[str, dict[str, Any]]:
         """Stripe events the site's stripe-webhook accepted: id -> type, accepted, processed."""
         response = self._control.get("/_emulator/webhook-events")

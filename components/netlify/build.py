@@ -9,6 +9,13 @@ While a deploy is pinned nothing is built: the env change is stored in Netlify
 and the build runs when the pin is released (`built_fingerprint` remembers what
 the live build contains).
 
+What a build ships: `POST /sites/{id}/builds` takes no commit, Netlify builds the newest
+commit of the production branch. When that is not what is live (a push whose build failed,
+or one held back by a pin), a flag flip also ships that code, or fails on it. So `check`
+fills in `ships` whenever a build is due: the newest commit Netlify has seen on the branch
+(its newest production deploy) and the live deploy's commit; the program warns when they
+differ. A push Netlify has not seen yet (builds stopped) cannot be named through its API.
+
 Drift: each build records the `updated_at` of every managed variable it carries
 (`env_stamps`). A refresh that finds one of them moved (a hand edit, even one
 undone by hand, or a hand build in between) reports `live_env` as stale, and the
@@ -22,8 +29,9 @@ from datetime import datetime
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, Resource
+from pulumi.dynamic import CheckResult, CreateResult, Resource
 
+from components.http_retry import PREVIEW
 from components.netlify.api import JSON, NetlifyApiError, NetlifyClient
 from components.netlify.env_listing import site_env
 from components.netlify.provider import netlify_client
@@ -103,6 +111,46 @@ def ensure_build(client: NetlifyClient, site_id: str, listing: list[JSON]) -> st
 
 
 LIVE_ENV_CURRENT = "built from the current variables"
+DIFFERS = "differs from the live commit"
+
+
+def describe_commits(newest: JSON | None, live: JSON | None) -> str:
+    """The commit a build of the production branch ships and the live one, in the preview's words."""
+    head = str((newest or {}).get("commit_ref") or "")
+    live_ref = str((live or {}).get("commit_ref") or "")
+    if not head:
+        return ""
+    text = f"builds the head of the production branch, commit {head[:12]}; live: commit {live_ref[:12] or 'none'}"
+    if live_ref == head:
+        return text
+    state = (newest or {}).get("state", "")
+    return (
+        f"{text}; the head {DIFFERS} (its newest deploy {(newest or {}).get('id', '')} is {state!r}): this build "
+        "also ships every change between them, or fails where that deploy failed"
+    )
+
+
+def _unwaited_build_failed(olds: dict[str, Any]) -> bool:
+    if olds.get("wait", True) or not olds.get("deploy_id") or not isinstance(olds.get("api_url"), str):
+        return False
+    try:
+        with netlify_client(str(olds["api_url"]), PREVIEW) as client:
+            deploy = client.get_deploy(str(olds["deploy_id"]))
+    except Exception:
+        return False  # unreachable: the next look decides
+    return deploy is not None and deploy.get("state") in FAILED_STATES
+
+
+def _what_ships(props: dict[str, Any]) -> str:
+    """Informational: an unreachable API must not fail a preview."""
+    try:
+        with netlify_client(str(props["api_url"]), PREVIEW) as client:
+            live = client.get_site(props["site_id"]).get("published_deploy")
+            production = [d for d in client.list_deploys(props["site_id"], production=True) if d.get("commit_ref")]
+    except Exception:
+        return ""
+    newest = max(production, key=lambda d: str(d.get("created_at", "")), default=None)
+    return describe_commits(newest, live)
 
 
 def managed_stamps(listing: list[JSON], keys: list[str]) -> dict[str, str]:
@@ -125,9 +173,10 @@ def wait_until_ready(client: NetlifyClient, deploy_id: str, timeout_s: float) ->
         state = deploy.get("state")
         if state == "ready":
             return deploy
-        if state == "error":
+        if state in FAILED_STATES:
+            # `rejected` is as final as `error`; a build cancelled by the ignore command ends `error`.
             raise BuildFailed(
-                f"Netlify build of deploy {deploy_id} failed: {deploy.get('error_message') or 'no message'}"
+                f"Netlify build of deploy {deploy_id} ended {state!r}: {deploy.get('error_message') or 'no message'}"
             )
         if time.monotonic() > deadline:
             raise BuildFailed(
@@ -152,15 +201,29 @@ class ProductionBuildProvider(DeclaredProvider):
         guard("keys"),
         guard("wait"),
         guard("timeout_s"),
+        # What the next build will ship (filled in by check when a build is due): information only.
+        guard("ships"),
         computed("deploy_id"),
         computed("built_fingerprint", secret=True),
         computed("env_stamps"),
     )
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = super().check(olds, news)
+        props = dict(checked.inputs or news)
+        due = not olds or olds.get("built_fingerprint") != props.get("fingerprint") or self.extra_changes(olds, props)
+        props["ships"] = ""
+        if due and not props.get("pinned") and isinstance(props.get("site_id"), str):
+            props["ships"] = _what_ships(props)
+        return CheckResult(props, checked.failures)
+
     def extra_changes(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         # Unpinning with env changes made while pinned needs the build that was held back.
         held_back = not news.get("pinned") and olds.get("built_fingerprint") != news.get("fingerprint")
-        return ["fingerprint"] if held_back and "fingerprint" not in self.changed(olds, news, Kind.MUTABLE) else []
+        if held_back and "fingerprint" not in self.changed(olds, news, Kind.MUTABLE):
+            return ["fingerprint"]
+        # Not waited for (waitForDeploy=false): a build that then failed built nothing.
+        return ["deploy_id"] if not news.get("pinned") and _unwaited_build_failed(olds) else []
 
     def _converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         outs = {**props}
@@ -174,6 +237,7 @@ class ProductionBuildProvider(DeclaredProvider):
                 outs["env_stamps"] = previous.get("env_stamps", {})
                 return outs
             up_to_date = previous.get("live_env", LIVE_ENV_CURRENT) == LIVE_ENV_CURRENT
+            up_to_date = up_to_date and not _unwaited_build_failed(previous)
             if olds is not None and up_to_date and previous.get("built_fingerprint") == props["fingerprint"]:
                 # Nothing to build (e.g. only the API address changed): no call at all.
                 outs["deploy_id"] = previous.get("deploy_id", "")
@@ -204,6 +268,11 @@ class ProductionBuildProvider(DeclaredProvider):
 
     def read_remote(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         recorded = props.get("env_stamps")
+        if not props.get("pinned") and _unwaited_build_failed(props):
+            return {
+                "live_env": f"stale: build {props['deploy_id']} failed after the update that started it "
+                "(waitForDeploy=false); one build brings the site up to date"
+            }
         if not recorded or props.get("pinned"):
             return {}  # nothing recorded to compare with, or a pin holds the live build
         listed = site_env(props["api_url"], props["account_id"], props["site_id"])
@@ -220,6 +289,7 @@ class ProductionBuildProvider(DeclaredProvider):
 
 class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
     deploy_id: pulumi.Output[str]
+    ships: pulumi.Output[str]
 
     def __init__(
         self,
@@ -246,5 +316,6 @@ class ProductionBuild(Resource, module="netlify", name="ProductionBuild"):
             "pinned": pinned,
             "wait": wait,
             "timeout_s": timeout_s,
+            "ships": None,
         }
         super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -84,6 +84,9 @@ class EnvVarProvider(DeclaredProvider):
         # Checked before the first write and whenever the site changes; never a diff of their own.
         guard("site_url"),
         guard("site_move_from", normalize=lower),
+        # Which deploy context gets what ("production value", "test value (previewStripeSecretKey)",
+        # "no value"): plain words for the preview, never a value; follows `values`.
+        guard("sources"),
         computed("updated_at"),
     )
 
@@ -180,10 +183,14 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
         values: pulumi.Input[dict[str, pulumi.Input[str]]],
         is_secret: bool,
         scopes: list[str],
+        sources: dict[str, str] | None = None,
+        keep_secret: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        # Secret only where the variable is: a plain flag stays readable in a preview.
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["values"]) if is_secret else None
+        # Encrypted in Pulumi where the variable is a Netlify secret or the operator stored it with
+        # --secret (`keep_secret`); a plain flag stays readable in a preview.
+        hidden = is_secret or bool(keep_secret)
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["values"]) if hidden else None
         provider = EnvVarProvider
         inputs = {
             "api_url": api_url,
@@ -192,9 +199,10 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
             "site_url": site_url,
             "site_move_from": site_move_from or "",
             "key": key,
-            "values": pulumi.Output.secret(values) if is_secret else values,
+            "values": pulumi.Output.secret(values) if hidden else values,
             "is_secret": is_secret,
             "scopes": sorted(scopes),
+            "sources": sources or {},
         }
         super().__init__(
             provider(),

@@ -12,15 +12,22 @@ from components.netlify.env_inventory import EnvInventory
 from components.netlify.env_var import EnvVar
 from components.netlify.published_deploy import PublishedDeploy
 from components.netlify.secret_handover import SecretHandover
-from components.netlify.variables import SITE_SCOPES, SiteVariable, fingerprint
+from components.netlify.variables import (
+    SITE_SCOPES,
+    SiteVariable,
+    context_sources,
+    context_values,
+    fingerprint,
+    variable_contexts,
+)
 
-READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a deploy context, not a password
 
-
-def contexts_for(variable: SiteVariable, contexts: tuple[str, ...]) -> list[str]:
-    """Netlify keeps a secret's `dev` value readable (for local development), so a secret
-    never gets one: production credentials must not be readable through the API or CLI."""
-    return [context for context in contexts if not (variable.secret and context == READABLE_SECRET_CONTEXT)]
+def written(variable: SiteVariable, contexts: tuple[str, ...]) -> pulumi.Output[dict[str, object]]:
+    """Everything a write of the variable sets, so the build fingerprint moves whenever
+    Netlify's `updated_at` of the variable does (a refresh after `up` then finds nothing stale)."""
+    return pulumi.Output.all(**context_values(variable, contexts)).apply(
+        lambda values: {"values": dict(values), "is_secret": variable.netlify_secret, "scopes": list(SITE_SCOPES)}
+    )
 
 
 @dataclass
@@ -32,6 +39,7 @@ class NetlifySiteArgs:
 
 class NetlifySite(pulumi.ComponentResource):
     build_deploy_id: pulumi.Output[str]
+    build_ships: pulumi.Output[str]
     published_deploy_id: pulumi.Output[str]
     unmanaged_keys: pulumi.Output[list[str]]
     handovers: dict[str, SecretHandover]
@@ -49,7 +57,7 @@ class NetlifySite(pulumi.ComponentResource):
                 site_id=netlify.site_id,
                 key=variable.key,
                 value=variable.value,
-                contexts=contexts_for(variable, netlify.env_contexts),
+                contexts=variable_contexts(variable, netlify.env_contexts),
                 scopes=list(SITE_SCOPES),
                 pinned=netlify.pinned_deploy is not None,
                 timeout_s=netlify.deploy_timeout_s,
@@ -67,8 +75,10 @@ class NetlifySite(pulumi.ComponentResource):
                 site_url=netlify.site_url,
                 site_move_from=netlify.site_move_from,
                 key=variable.key,
-                values={context: variable.value for context in contexts_for(variable, netlify.env_contexts)},
-                is_secret=variable.secret,
+                values=context_values(variable, netlify.env_contexts),
+                sources=context_sources(variable, netlify.env_contexts),
+                is_secret=variable.netlify_secret,
+                keep_secret=variable.secret,
                 scopes=list(SITE_SCOPES),
                 opts=pulumi.ResourceOptions(
                     parent=self,
@@ -79,9 +89,9 @@ class NetlifySite(pulumi.ComponentResource):
             for variable in args.variables
         ]
 
-        values = pulumi.Output.all(**{variable.key: variable.value for variable in args.variables}).apply(
-            lambda resolved: fingerprint(dict(resolved))
-        )
+        values = pulumi.Output.all(
+            **{variable.key: written(variable, netlify.env_contexts) for variable in args.variables}
+        ).apply(lambda resolved: fingerprint(dict(resolved)))
 
         declared = [variable.key for variable in args.variables]
         # Before the build: it retires variables dropped from the config, so the build
@@ -116,5 +126,6 @@ class NetlifySite(pulumi.ComponentResource):
         )
         self.unmanaged_keys = inventory.unmanaged_keys
         self.build_deploy_id = build.deploy_id
+        self.build_ships = build.ships
         self.published_deploy_id = published.published_deploy_id
         self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})

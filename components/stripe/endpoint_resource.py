@@ -181,6 +181,33 @@ def adoption_problem(current: stripe.WebhookEndpoint, props: dict[str, Any]) -> 
     return None
 
 
+# The config key behind each field whose change replaces the endpoint.
+REPLACE_CONFIG = {
+    "api_version": "stripeWebhookApiVersion",
+    "connect": "stripeWebhookConnect",
+    "livemode": "stripeSecretKey",
+}
+
+
+def _rotation_while_pinned(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
+    """Refused at preview: a replacement issues a new signing secret and deletes the old endpoint
+    at the end of the update, but a pinned deploy is never rebuilt, so it would verify only the
+    old secret and answer every event Stripe signs with the new one 400. Nothing changes."""
+    pin = str(news.get("pinned_deploy") or "")
+    changed = [key for key in REPLACE_KEYS if olds and key in olds and olds.get(key) != news.get(key)]
+    if not pin or not changed:
+        return None
+    what = ", ".join(f"{REPLACE_CONFIG[key]} ({key} {olds.get(key)} -> {news.get(key)})" for key in changed)
+    back = REPLACE_CONFIG[changed[0]]
+    return (
+        f"{what} replaces the Stripe webhook endpoint and issues a new signing secret, but pinnedDeploy={pin} "
+        "holds the site on a deploy that verifies only the current secret: every event Stripe signs with the "
+        "new one would be refused. Nothing was changed. Way out: release the pin first (pulumi config rm "
+        f"pinnedDeploy && pulumi up), then make this change; or keep the pin and put {back} back to "
+        f"{olds.get(changed[0])!s}"
+    )
+
+
 class WebhookEndpointProvider(DeclaredProvider):
     FIELDS = (
         # Fixed at creation: a change needs a new endpoint, and so a new signing secret.
@@ -196,6 +223,8 @@ class WebhookEndpointProvider(DeclaredProvider):
         mutable("disabled"),
         guard("adopt_id"),
         guard("adopt_secret", secret=True),
+        # The site's rollback pin: while it holds, the live deploy verifies only the current secret.
+        guard("pinned_deploy"),
         computed("secret", secret=True),
         computed("status"),
     )
@@ -204,6 +233,9 @@ class WebhookEndpointProvider(DeclaredProvider):
         failures = []
         if not news.get("enabled_events"):
             failures.append(CheckFailure("enabled_events", "an endpoint needs at least one event"))
+        pinned = _rotation_while_pinned(olds, news)
+        if pinned:
+            return [*failures, CheckFailure("api_version", pinned)]
         needs_slot = not olds or any(olds.get(k) != news.get(k) for k in REPLACE_KEYS)
         if needs_slot and olds and news.get("adopt_id") and olds.get("adopt_id") == news["adopt_id"]:
             failures.append(CheckFailure("adopt_id", _adopted_already(olds, news)))
@@ -364,6 +396,7 @@ class WebhookEndpointResource(Resource, module="stripe", name="WebhookEndpoint")
         stack: str,
         adopt_id: str = "",
         adopt_secret: pulumi.Input[str] = "",
+        pinned_deploy: str = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         provider = WebhookEndpointProvider
@@ -380,5 +413,6 @@ class WebhookEndpointResource(Resource, module="stripe", name="WebhookEndpoint")
             "livemode": livemode,
             "adopt_id": adopt_id,
             "adopt_secret": adopt_secret,
+            "pinned_deploy": pinned_deploy,
         }
         super().__init__(provider(), resource_name, provider.declared_inputs(inputs), provider.options(opts))

@@ -21,6 +21,7 @@ class WebhookEndpoint(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         protect: bool = False,
+        pinned_deploy: str | None = None,
     ) -> None:
         super().__init__("soundfactory:stripe:WebhookEndpoint", name, None, opts)
         adopt = config.adopt
@@ -37,6 +38,7 @@ class WebhookEndpoint(pulumi.ComponentResource):
             stack=stack,
             adopt_id=adopt.endpoint_id if adopt else "",
             adopt_secret=adopt.secret if adopt else "",
+            pinned_deploy=pinned_deploy or "",
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         self.endpoint_id = endpoint.id

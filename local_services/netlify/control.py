@@ -7,9 +7,23 @@ POST   /_emulator/sites                           add a site: {"id", "account_sl
                                                   https://<name>.netlify.app)
 GET    /_emulator/sites/{site_id}/published-env   {"deploy_id", "env"} of the published deploy
 GET    /_emulator/deploys/{deploy_id}/env         {"deploy_id", "env"} of any deploy
+GET    /_emulator/deploys/{deploy_id}/files       {"deploy_id", "commit_ref", "files", "log"}: the
+                                                  publish directory the build wrote, and its log
+GET    /_emulator/sites/{site_id}/repo            {"branch", "head", "commits": [{"sha", "message"}]}
+POST   /_emulator/sites/{site_id}/commits         push to the production branch: {"message",
+                                                  "files": {path: text, or null to delete},
+                                                  "build"?: true}; answers {"sha", "deploy_id"}:
+                                                  like Netlify's continuous deployment, a push
+                                                  starts a production build of it ("build": false
+                                                  stands for builds stopped, or a push not yet seen)
+GET    /_emulator/extensions/site/{site_id}/integrations/safe      Netlify's extension API
+GET    /_emulator/extensions/team/{account}/integrations/installations/meta/{site_id}
+                                                  (api.netlifysdk.com, which @netlify/config reads
+                                                  before any env): no extension installed, `[]`
 GET    /_emulator/sms | DELETE                    what send-sms "sent"
 GET    /_emulator/site-overrides | PUT | DELETE   breakages in the served site (site_overrides.py)
-config keys: build_seconds, fail_next_builds, fail_message
+config keys: build_seconds, fail_next_builds, fail_message, reject_next_builds,
+cancel_next_builds (the next builds end `rejected`, or cancelled by the ignore command)
 
 Env snapshots report secret values only as sha256 hex, so a test (or a curious
 operator) can compare them with what was set without reading them.
@@ -22,7 +36,7 @@ from typing import Any
 
 from local_services.common.http_server import HttpError, Request, Response, empty_response, json_response
 from local_services.common.routing import Route
-from local_services.netlify import render
+from local_services.netlify import render, repo
 from local_services.netlify.deploys import BuildSettings, DeployService, find_deploy, published_deploy
 from local_services.netlify.functions import FunctionState
 from local_services.netlify.site_overrides import SiteOverrides
@@ -60,7 +74,8 @@ class BuildSettingsControl:
     """`VendorSettings` over the deploy service's build knobs (not persisted: a restart or a
     reset brings back the ones the emulator started with)."""
 
-    keys = frozenset({"build_seconds", "fail_next_builds", "fail_message"})
+    keys = frozenset({"build_seconds", "fail_next_builds", "fail_message", "reject_next_builds", "cancel_next_builds"})
+    COUNTS = ("fail_next_builds", "reject_next_builds", "cancel_next_builds")
 
     def __init__(self, deploys: DeployService) -> None:
         self.deploys = deploys
@@ -72,6 +87,8 @@ class BuildSettingsControl:
                 "build_seconds": settings.build_seconds,
                 "fail_next_builds": settings.fail_next_builds,
                 "fail_message": settings.fail_message,
+                "reject_next_builds": settings.reject_next_builds,
+                "cancel_next_builds": settings.cancel_next_builds,
             }
 
     def update(self, changes: Mapping[str, Any]) -> None:
@@ -81,11 +98,12 @@ class BuildSettingsControl:
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 3600:
                 raise HttpError(422, "build_seconds must be a number between 0 and 3600")
             update.build_seconds = float(seconds)
-        if "fail_next_builds" in changes:
-            count = changes["fail_next_builds"]
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise HttpError(422, "fail_next_builds must be a non-negative integer")
-            update.fail_next_builds = count
+        for name in self.COUNTS:
+            if name in changes:
+                count = changes[name]
+                if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                    raise HttpError(422, f"{name} must be a non-negative integer")
+                setattr(update, name, count)
         if "fail_message" in changes:
             message = changes["fail_message"]
             if not isinstance(message, str) or not message:
@@ -119,6 +137,11 @@ class NetlifyControl:
             Route("POST", "/sites", self.add_site),
             Route("GET", "/sites/{site_id}/published-env", self.published_env),
             Route("GET", "/deploys/{deploy_id}/env", self.deploy_env),
+            Route("GET", "/deploys/{deploy_id}/files", self.deploy_files),
+            Route("GET", "/sites/{site_id}/repo", self.get_repo),
+            Route("GET", "/extensions/site/{site_id}/integrations/safe", self.no_extensions),
+            Route("GET", "/extensions/team/{account}/integrations/installations/meta/{site_id}", self.no_extensions),
+            Route("POST", "/sites/{site_id}/commits", self.push_commit),
             Route("GET", "/sms", lambda _r, _p: json_response(200, self.functions.sms.messages())),
             Route("GET", "/webhook-events", lambda _r, _p: json_response(200, self.functions.webhooks.events())),
             Route("DELETE", "/sms", self.clear_sms),
@@ -147,6 +170,48 @@ class NetlifyControl:
     def deploy_env(self, _request: Request, params: dict[str, str]) -> Response:
         with self.store.read() as data:
             return json_response(200, _env_payload(find_deploy(data, params["deploy_id"])))
+
+    def no_extensions(self, _request: Request, params: dict[str, str]) -> Response:
+        with self.store.read() as data:
+            find_site(data, params["site_id"])
+        return json_response(200, [])
+
+    def deploy_files(self, _request: Request, params: dict[str, str]) -> Response:
+        with self.store.read() as data:
+            deploy = find_deploy(data, params["deploy_id"])
+            return json_response(
+                200,
+                {
+                    "deploy_id": deploy["id"],
+                    "commit_ref": deploy["commit_ref"],
+                    "files": deploy["files"],
+                    "log": deploy["log"],
+                },
+            )
+
+    def get_repo(self, _request: Request, params: dict[str, str]) -> Response:
+        with self.store.mutate() as data:
+            site = find_site(data, params["site_id"])
+            found = repo.site_repo(data, site["id"], self.store.stamp())
+            commits = [{"sha": c["sha"], "message": c["message"]} for c in found["commits"]]
+            return json_response(200, {"branch": found["branch"], "head": commits[-1]["sha"], "commits": commits})
+
+    def push_commit(self, request: Request, params: dict[str, str]) -> Response:
+        body = request.json()
+        files = body.get("files") if isinstance(body, dict) else None
+        if not isinstance(files, dict) or not all(
+            isinstance(path, str) and (text is None or isinstance(text, str)) for path, text in files.items()
+        ):
+            raise HttpError(422, 'body must be {"message": str, "files": {path: text or null}}')
+        message = str(body.get("message") or "Commit pushed through the emulator's control API")
+        with self.store.mutate() as data:
+            site = find_site(data, params["site_id"])
+            commit = repo.push(data, site["id"], message, files, self.store.stamp())
+        deploy_id = ""
+        if body.get("build", True) is not False:
+            title = f"Push to {repo.PRODUCTION_BRANCH}: {message}"
+            deploy_id = self.deploys.start_build(site["id"], branch=None, title=title)["deploy_id"]
+        return json_response(201, {"sha": commit["sha"], "deploy_id": deploy_id})
 
     def clear_sms(self, _request: Request, _params: dict[str, str]) -> Response:
         self.functions.sms.clear()

@@ -1,9 +1,11 @@
 """Sites, builds and deploys: the part of Netlify that decides what the site serves.
 
 A build snapshots the site's env at the moment it starts (Netlify applies env changes
-only to new deploys), runs for `build_seconds` on a timer, then becomes `ready` (or
-`error`). A ready production deploy is published unless the published deploy is
-locked, which is how a rollback pin holds.
+only to new deploys) and the head of the branch it builds (`commit_ref`), runs the build
+command and Netlify's secrets scanning (repo.py, secrets_scan.py), runs for `build_seconds`
+on a timer, then becomes `ready` (or `error`: a failed command or scan, or a build
+cancelled by the site's ignore command; or `rejected`). A ready production deploy is
+published unless the published deploy is locked, which is how a rollback pin holds.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from local_services.netlify import env_vars
+from local_services.netlify import env_vars, repo, secrets_scan
 from local_services.netlify.errors import not_found, unprocessable
 from local_services.netlify.sites import find_site
 from local_services.netlify.state import (
@@ -22,13 +24,15 @@ from local_services.netlify.state import (
     SnapshotEntry,
     StateData,
     new_object_id,
-    new_sha,
     next_seq,
 )
 
 DEFAULT_BUILD_SECONDS = 0.3
 DEFAULT_FAIL_MESSAGE = "Build script returned non-zero exit code: 2 (emulated failure)"
-PRODUCTION_BRANCH = "main"
+# What Netlify's build log says when the site's ignore command (`build.ignore`) exits 0.
+CANCELLED_MESSAGE = "Failed during stage 'checking build content for changes': Canceled build due to no content change"
+SCAN_FAILED_STAGE = "Failed during stage 'building site': "
+PRODUCTION_BRANCH = repo.PRODUCTION_BRANCH
 SEED_TITLE = "Initial deploy (seeded by the emulator)"
 
 
@@ -39,6 +43,9 @@ class BuildSettings:
     build_seconds: float = DEFAULT_BUILD_SECONDS
     fail_next_builds: int = 0
     fail_message: str = DEFAULT_FAIL_MESSAGE
+    # The next N builds end `rejected`, or cancelled by the ignore command.
+    reject_next_builds: int = 0
+    cancel_next_builds: int = 0
 
 
 def find_deploy(data: StateData, deploy_id: str, site_id: str | None = None) -> DeployRecord:
@@ -73,6 +80,7 @@ class DeployService:
         """A new site's one ready, published deploy, so it has a `published_deploy` from the
         start, as a real site that was deployed once does."""
         deploy = self._new_deploy(data, site_id, {}, context="production", branch=PRODUCTION_BRANCH)
+        deploy["files"] = repo.build_output(repo.head(data, site_id, deploy["created_at"])["files"], {})
         deploy["title"] = SEED_TITLE
         deploy["state"] = "ready"
         deploy["published_at"] = deploy["created_at"]
@@ -114,7 +122,7 @@ class DeployService:
             "context": context,
             "branch": branch,
             "title": "",
-            "commit_ref": new_sha(),
+            "commit_ref": repo.head(data, site_id, stamp)["sha"],
             "error_message": None,
             "pending_error": None,
             "locked": False,
@@ -122,6 +130,8 @@ class DeployService:
             "created_at": stamp,
             "updated_at": stamp,
             "env": env,
+            "files": {},
+            "log": "",
         }
         build: BuildRecord = {
             "id": build_id,
@@ -134,9 +144,29 @@ class DeployService:
         data["builds"][build_id] = build
         return deploy
 
+    def _planned_outcome(self) -> tuple[str, str | None]:
+        """The end state the knobs ask of the next build: (state, error message)."""
+        settings = self.settings
+        if settings.reject_next_builds > 0:
+            return "rejected", None
+        if settings.cancel_next_builds > 0:
+            return "error", CANCELLED_MESSAGE
+        if settings.fail_next_builds > 0:
+            return "error", settings.fail_message
+        return "ready", None
+
+    def _use_up_knob(self, state: str, message: str | None) -> None:
+        settings = self.settings
+        if state == "rejected":
+            settings.reject_next_builds -= 1
+        elif message == CANCELLED_MESSAGE:
+            settings.cancel_next_builds -= 1
+        elif message is not None:
+            settings.fail_next_builds -= 1
+
     def start_build(self, site_id: str, *, branch: str | None, title: str | None) -> BuildRecord:
         with self.settings_lock:
-            fail_message = self.settings.fail_message if self.settings.fail_next_builds > 0 else None
+            state, message = self._planned_outcome()
             with self.store.mutate() as data:
                 site = find_site(data, site_id)
                 production = not branch or branch == PRODUCTION_BRANCH
@@ -145,13 +175,29 @@ class DeployService:
                 env = env_vars.snapshot(data["env"][site["id"]], context, deploy_branch)
                 deploy = self._new_deploy(data, site["id"], env, context=context, branch=deploy_branch)
                 deploy["title"] = title or "Build started through the API"
-                deploy["pending_error"] = fail_message
+                if state == "ready":
+                    message = self._run_build(data, deploy)
+                deploy["pending_error"] = message
+                deploy["pending_state"] = state if message is None else "error"
                 build = data["builds"][deploy["build_id"]]
             # Consumed only once the build exists, so a refused request does not use it up.
-            if fail_message is not None:
-                self.settings.fail_next_builds -= 1
+            self._use_up_knob(state, message)
         self._schedule(deploy["id"])
         return build
+
+    @staticmethod
+    def _run_build(data: StateData, deploy: DeployRecord) -> str | None:
+        """The build command and the secrets scan over the checkout and its output; the
+        deploy's error message when the scan fails (decided now: the snapshot is fixed)."""
+        build_env = {key: entry["value"] for key, entry in deploy["env"].items() if "builds" in entry["scopes"]}
+        secret_keys = [key for key, entry in deploy["env"].items() if entry["is_secret"] and key in build_env]
+        checkout = repo.head(data, deploy["site_id"], deploy["created_at"])["files"]
+        deploy["files"] = repo.build_output(checkout, build_env)
+        result = secrets_scan.scan(build_env, secret_keys, {**checkout, **deploy["files"]})
+        deploy["log"] = result.skipped or result.log()
+        if not result.failed:
+            return None
+        return f"{SCAN_FAILED_STAGE}{secrets_scan.FAILED_BUILD}\n{result.log()}"
 
     def _schedule(self, deploy_id: str) -> None:
         with self.settings_lock:
@@ -175,8 +221,8 @@ class DeployService:
                     return
                 stamp = self.store.stamp()
                 deploy["updated_at"] = stamp
-                if deploy["pending_error"] is not None:
-                    deploy["state"] = "error"
+                if deploy["pending_error"] is not None or deploy.get("pending_state", "ready") != "ready":
+                    deploy["state"] = deploy.get("pending_state") or "error"
                     deploy["error_message"] = deploy["pending_error"]
                     deploy["pending_error"] = None
                     return

@@ -16,7 +16,8 @@ from typing import Any
 from local_services.netlify.errors import bad_request, unprocessable
 
 CONTEXTS = ("all", "dev", "dev-server", "branch-deploy", "deploy-preview", "production", "branch")
-SCOPES = ("builds", "functions", "runtime", "post-processing")
+POST_PROCESSING = "post-processing"
+SCOPES = ("builds", "functions", "runtime", POST_PROCESSING)
 # The POSIX portable shape; Netlify rejects keys a shell could not export as well.
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -81,6 +82,8 @@ def _parse_scopes(obj: Any, where: str) -> tuple[str, ...]:
         raise bad_request(f"{where} must be an array of strings")
     if not obj:
         raise unprocessable(f"{where} must name at least one of {', '.join(SCOPES)}")
+    # netlify-cli sends `post_processing`; the API takes it for `post-processing`.
+    obj = [POST_PROCESSING if scope == "post_processing" else scope for scope in obj]
     for index, scope in enumerate(obj):
         if scope not in SCOPES:
             raise unprocessable(f"{where}[{index}] must be one of {', '.join(SCOPES)}; got {scope!r}")

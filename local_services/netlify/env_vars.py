@@ -153,6 +153,11 @@ class EnvVarBackend:
         self, account_id: str, site_id: str | None, context: str | None, scope: str | None
     ) -> list[EnvVarRecord]:
         with self.store.read() as data:
+            if not site_id:
+                # Shared (team) variables: the emulator keeps none, as a team without any answers
+                # (netlify-cli lists them next to the site's).
+                find_account(data, account_id)
+                return []
             return filtered(site_variables(data, account_id, site_id)[1], context, scope)
 
     def list_for_site(self, site_id: str, context: str | None, scope: str | None) -> list[EnvVarRecord]:
@@ -161,6 +166,9 @@ class EnvVarBackend:
 
     def get(self, account_id: str, site_id: str | None, key: str) -> EnvVarRecord:
         with self.store.read() as data:
+            if not site_id:
+                find_account(data, account_id)
+                raise not_found("Environment variable", f"{key} (the team has no shared variables)")
             return _find_var(site_variables(data, account_id, site_id)[1], key)
 
     def create(self, account_id: str, site_id: str | None, inputs: list[tuple[str, EnvVarInput]]) -> list[EnvVarRecord]:

@@ -16,6 +16,7 @@ import time
 from local_services.common.http_server import Request, Response
 from local_services.netlify.deploys import published_deploy
 from local_services.netlify.functions import FUNCTIONS, FunctionState, Invocation
+from local_services.netlify.repo import PUBLISH_DIR
 from local_services.netlify.site_overrides import SiteOverrides
 from local_services.netlify.state import DeployRecord, NetlifyStore
 
@@ -59,6 +60,10 @@ def _homepage(site_name: str, deploy_id: str, live_stream: bool = True) -> bytes
     ).encode()
 
 
+def _content_type(path: str) -> str:
+    return "text/javascript; charset=utf-8" if path.endswith(".js") else "text/plain; charset=utf-8"
+
+
 def _json(status: int, payload: object) -> Response:
     return Response(
         status,
@@ -99,6 +104,7 @@ class SiteApp:
                 deploy = published_deploy(data, site)
             site_name = site["name"]
             deploy_id = deploy["id"] if deploy else ""
+            published_files = dict(deploy.get("files") or {}) if deploy else {}
             # Functions get the variables in the functions scope, secrets in clear.
             env = {
                 key: entry["value"]
@@ -108,7 +114,12 @@ class SiteApp:
         if deploy is None:
             response = _page(404 if permalink else 503, "no deploy to serve")
         else:
-            response = self._serve(request, path, site_name, deploy_id, env)
+            static = published_files.get(f"{PUBLISH_DIR}{path.lstrip('/')}")
+            if static is not None and request.method in ("GET", "HEAD"):
+                # What the build wrote to the publish directory (the front end's bundle).
+                response = Response(200, static.encode(), {"Content-Type": _content_type(path)})
+            else:
+                response = self._serve(request, path, site_name, deploy_id, env)
             response.headers["X-Nf-Deploy-Id"] = deploy_id
         response.headers.update(SECURITY_HEADERS)
         self.overrides.apply_headers(response)

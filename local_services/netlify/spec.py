@@ -29,8 +29,28 @@ def netlify_spec_path() -> Path:
     return SPEC_FILE
 
 
+# The spec spells the scope `post-processing` in env var bodies and `post_processing` in the
+# site env filter; Netlify's own CLI (netlify-cli env:set) sends `post_processing` in bodies and
+# the API accepts it. Both spellings are accepted wherever the spec lists one of them.
+SCOPE_SPELLINGS = ("post-processing", "post_processing")
+
+
+def _accept_both_scope_spellings(node: Any) -> None:
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if isinstance(enum, list) and any(s in enum for s in SCOPE_SPELLINGS):
+            node["enum"] = [*enum, *(s for s in SCOPE_SPELLINGS if s not in enum)]
+        for child in node.values():
+            _accept_both_scope_spellings(child)
+    elif isinstance(node, list):
+        for child in node:
+            _accept_both_scope_spellings(child)
+
+
 @functools.cache
 def load_netlify_spec() -> dict[str, Any]:
     """The parsed spec; cached because it is 700 kB and never changes while we run."""
     with netlify_spec_path().open(encoding="utf-8") as handle:
-        return cast(dict[str, Any], json.load(handle))
+        spec = cast(dict[str, Any], json.load(handle))
+    _accept_both_scope_spellings(spec)
+    return spec

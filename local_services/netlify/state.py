@@ -2,7 +2,8 @@
 
 One JSON file in the data dir (owner-only: deploy snapshots hold secret values in clear
 because functions need them). Version 2 added accounts and each site's url and custom
-domain; a version 1 file is upgraded on load.
+domain; version 3 each site's repository (repo.py) and each deploy's output and build
+log. Older files are upgraded on load.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import hashlib
 import secrets
 import uuid
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from local_services.common.state_store import JsonStateStore
 from local_services.common.state_store import StateError as StateError  # re-exported for callers
 
 STATE_FILE = "netlify-state.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class ValueRecord(TypedDict):
@@ -62,11 +63,27 @@ class DeployRecord(TypedDict):
     error_message: str | None
     # Decided when the build starts, so a restart mid-build still fails it.
     pending_error: str | None
+    pending_state: NotRequired[str]  # the state the build ends in (ready, error, rejected)
     locked: bool
     published_at: str | None
     created_at: str
     updated_at: str
     env: dict[str, SnapshotEntry]
+    # The publish directory as the build wrote it (path -> text), and the build's log.
+    files: dict[str, str]
+    log: str
+
+
+class CommitRecord(TypedDict):
+    sha: str
+    message: str
+    files: dict[str, str]
+    created_at: str
+
+
+class RepoRecord(TypedDict):
+    branch: str
+    commits: list[CommitRecord]  # oldest first; the last one is the branch head
 
 
 class BuildRecord(TypedDict):
@@ -106,6 +123,7 @@ class StateData(TypedDict):
     env: dict[str, dict[str, EnvVarRecord]]
     deploys: dict[str, DeployRecord]
     builds: dict[str, BuildRecord]
+    repos: dict[str, RepoRecord]
 
 
 # The identity behind the emulator's single token; Netlify reports the token's user.
@@ -118,7 +136,16 @@ EMULATOR_USER: UserRecord = {
 
 
 def empty_state() -> StateData:
-    return {"version": SCHEMA_VERSION, "seq": 0, "accounts": {}, "sites": {}, "env": {}, "deploys": {}, "builds": {}}
+    return {
+        "version": SCHEMA_VERSION,
+        "seq": 0,
+        "accounts": {},
+        "sites": {},
+        "env": {},
+        "deploys": {},
+        "builds": {},
+        "repos": {},
+    }
 
 
 def new_object_id() -> str:
@@ -143,6 +170,16 @@ def account_object_id(slug: str) -> str:
     return hashlib.sha256(slug.lower().encode()).hexdigest()[:24]
 
 
+def upgrade(document: dict[str, Any]) -> dict[str, Any]:
+    if document.get("version") == 1:
+        document = upgrade_v1(document)
+    # Version 2 had no repositories (a site gets one at its next build) and no deploy output.
+    for deploy in document.get("deploys", {}).values():
+        deploy.setdefault("files", {})
+        deploy.setdefault("log", "")
+    return {**document, "version": SCHEMA_VERSION, "repos": document.get("repos", {})}
+
+
 def upgrade_v1(document: dict[str, Any]) -> dict[str, Any]:
     """Version 1 had no accounts and no site urls: every site was the served one."""
     accounts: dict[str, AccountRecord] = {}
@@ -160,7 +197,7 @@ def upgrade_v1(document: dict[str, Any]) -> dict[str, Any]:
                 "updated_at": site["created_at"],
             },
         )
-    return {**document, "version": SCHEMA_VERSION, "accounts": accounts}
+    return {**document, "version": 2, "accounts": accounts}
 
 
 def open_store(data_dir: Path) -> NetlifyStore:
@@ -170,7 +207,7 @@ def open_store(data_dir: Path) -> NetlifyStore:
         version=SCHEMA_VERSION,
         empty=empty_state,
         label="Netlify emulator",
-        upgrade=upgrade_v1,
+        upgrade=upgrade,
     )
 
 

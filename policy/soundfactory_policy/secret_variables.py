@@ -1,7 +1,11 @@
-"""Secret values are Netlify secret variables, and a secret variable has no readable `dev` value.
+"""Each variable is held by Netlify as what it is: credentials as secret variables (never with
+a readable `dev` value), publishable values as plain ones.
 
 The policy engine hands policies plain values (Pulumi's secret marking is not visible to
-a validation), so secrets are recognised by key and by the shape of the value.
+a validation), so secrets are recognised by key and by the shape of the value. A publishable
+value (the Supabase URL and anon key a browser bundle carries) marked secret fails every
+build: Netlify's secrets scanning finds a secret variable's value in the build output
+(https://docs.netlify.com/build/environment-variables/secrets-controller/#secret-scanning).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from soundfactory_policy.resources import ENV_VAR, context_values
 # values are write-only through the API; a `dev` value stays readable to anyone with CLI access).
 SECRET_KEYS = frozenset(
     {
-        "SUPABASE_ANON_KEY",
         "SUPABASE_SERVICE_ROLE_KEY",
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
@@ -25,6 +28,9 @@ SECRET_KEYS = frozenset(
         "TWILIO_AUTH_TOKEN",
     }
 )
+# Public by design: shipped to every browser (Supabase's anon key is a JWT, so it looks secret) or
+# printed on every message.
+PUBLISHABLE_KEYS = frozenset({"SUPABASE_URL", "SUPABASE_ANON_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"})
 SECRET_KEY_WORDS = re.compile(r"SECRET|TOKEN|PASSWORD|PEPPER|PRIVATE_KEY|SERVICE_ROLE")
 # Stripe secret/restricted keys and webhook signing secrets, JWTs (Supabase keys), PEM keys.
 SECRET_VALUE = re.compile(r"^(sk|rk)_(live|test)_|^whsec_|^eyJ[\w-]+\.[\w-]+\.|-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -33,6 +39,13 @@ READABLE_SECRET_CONTEXT = "dev"  # noqa: S105 - a context name, not a secret
 
 def variable_problems(key: str, is_secret: bool, values: dict[str, object]) -> list[str]:
     problems: list[str] = []
+    if key in PUBLISHABLE_KEYS:
+        if is_secret:
+            problems.append(
+                f"{key} is publishable (the site's front end bundles it) but is a Netlify secret variable: Netlify's "
+                "secrets scanning would fail every build that bundles it (fix: is_secret false)"
+            )
+        return problems
     looks_secret = [
         context for context, value in values.items() if isinstance(value, str) and SECRET_VALUE.search(value)
     ]

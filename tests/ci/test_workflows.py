@@ -127,3 +127,15 @@ def test_pr_preview_command_prints_the_diff_that_would_be_posted(local_stack: St
     assert re.search(r"^Resources:\n\s+\+ \d+ to create", posted, re.M), posted
     for secret in SECRETS.values():
         assert secret not in posted
+
+
+def test_pull_request_code_gets_credentials_only_after_approval() -> None:
+    """Every job of preview.yml that reads a secret (besides GITHUB_TOKEN) runs in the protected
+    `preview` environment, whose required reviewers approve each run; never pull_request_target."""
+    document = yaml.safe_load((WORKFLOWS / "preview.yml").read_text())
+    assert "pull_request_target" not in document[True]
+    for name, job in document["jobs"].items():
+        used = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(job))) - {"GITHUB_TOKEN"}
+        if used:
+            assert job.get("environment") == "preview", f"job {name} reads {sorted(used)} outside `preview`"
+    assert not re.findall(r"secrets\.(\w+)", yaml.safe_dump(document.get("env") or {}))

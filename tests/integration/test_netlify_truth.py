@@ -116,14 +116,15 @@ def test_a_hand_restore_without_a_lock_is_drift_and_up_publishes_the_newest(
     assert drift_check(stack).returncode == 0
 
 
-def test_a_value_stored_with_secret_stays_secret_end_to_end(stack: StackHarness, emulator: EmulatorControl) -> None:
+def test_a_value_stored_with_secret_stays_secret_in_pulumi(stack: StackHarness, emulator: EmulatorControl) -> None:
     sid = "AC" + "5e" * 16
     stack.set_config({}, {"twilioAccountSid": sid})
     stack.stack.up(on_output=quiet)
 
+    # Netlify holds the account SID as what it is (an identifier, not a credential: issue 19), so
+    # the build's secrets scan passes; Pulumi keeps it encrypted as the operator asked.
     variable = emulator.env()["TWILIO_ACCOUNT_SID"]
-    assert variable["is_secret"] is True
-    assert not [v for v in variable["values"] if "value" in v and v["context"] != "dev"]
+    assert variable["is_secret"] is False
     assert sid not in stack.export()
     assert sid not in stack.cli("stack", "output", "--json").stdout
 

@@ -185,7 +185,7 @@ def test_a_version_1_state_file_is_upgraded(tmp_path: Path) -> None:
         rendered = control.site()
         assert (rendered["name"], rendered["url"], rendered["account_slug"]) == ("old-site", running.site_url, ACCOUNT)
         assert [account["slug"] for account in control.accounts()] == [ACCOUNT]
-    assert json.loads((data_dir / "netlify-state.json").read_text())["version"] == 2
+    assert json.loads((data_dir / "netlify-state.json").read_text())["version"] == 3
 
 
 # -- the validator on its own --------------------------------------------------------------------

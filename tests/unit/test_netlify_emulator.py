@@ -1,7 +1,9 @@
-"""The local Netlify emulator, driven over HTTP as the stack and scripts drive it."""
+"""The local Netlify emulator, driven over HTTP as the stack and scripts drive it (builds: the branch
+head they build, the front end's bundle, secrets scanning with Netlify's rules, the final states)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -19,6 +21,7 @@ import pytest
 
 from local_services.netlify import RunningEmulator, start_emulator
 from local_services.netlify.functions import sms_code
+from local_services.netlify.secrets_scan import scan
 from local_services.netlify.state import StateError
 
 SITE_ID = "0f0c3e1a-2b4d-4c6e-8a10-unit00000001"
@@ -87,7 +90,7 @@ def wait_finished(api: httpx.Client, deploy_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         deploy: dict[str, Any] = api.get(f"/deploys/{deploy_id}").raise_for_status().json()
-        if deploy["state"] in ("ready", "error"):
+        if deploy["state"] in ("ready", "error", "rejected"):
             return deploy
         time.sleep(0.02)
     raise AssertionError(f"deploy {deploy_id} did not finish")
@@ -254,7 +257,14 @@ def test_invalid_env_input_is_refused_naming_the_field(api: httpx.Client, body: 
 
 
 def test_env_calls_need_the_site_and_its_account(api: httpx.Client) -> None:
-    assert api.get(ENV_PATH).status_code == 400
+    # Without a site: the team's shared variables, of which the emulator keeps none (netlify-cli asks).
+    assert api.get(ENV_PATH).json() == []
+    assert api.get(f"{ENV_PATH}/ANY").status_code == 404
+    assert api.post(ENV_PATH, json=[{"key": "X", "values": []}]).status_code == 400
+    # netlify-cli's spelling of a scope is accepted for Netlify's own.
+    made = api.post(ENV_PATH, params=SITE, json=[{"key": "CLI", "scopes": ["builds", "post_processing"]}])
+    assert made.status_code == 201, made.text
+    assert made.json()[0]["scopes"] == ["builds", "post-processing"]
     assert api.get("/accounts/someone-else/env", params=SITE).status_code == 404
     assert api.get(ENV_PATH, params={"site_id": "no-such-site"}).status_code == 404
 
@@ -716,3 +726,97 @@ def test_the_cli_prints_ready_and_takes_its_token_from_the_environment(tmp_path:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+# -- the build a deploy runs: the branch head, the bundle, secrets scanning, final states --------
+
+ANON_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl"
+LIVE_KEY = "sk_live_51Hq8wXkQp3ZrT7vLm2NcYdJ"
+
+
+def test_the_front_end_bundle_carries_the_publishable_supabase_values(
+    api: httpx.Client, control: httpx.Client, site: httpx.Client
+) -> None:
+    create_var(api, "SUPABASE_URL", {"all": "https://abc.supabase.co"})
+    create_var(api, "SUPABASE_ANON_KEY", {"all": ANON_KEY})
+    deploy = build(api)
+    assert deploy["state"] == "ready", deploy
+    bundle = site.get("/assets/supabase-client.js")
+    assert bundle.status_code == 200
+    assert f'createClient("https://abc.supabase.co", "{ANON_KEY}")' in bundle.text
+    assert control.get(f"/deploys/{deploy['id']}/files").json()["files"]["dist/assets/supabase-client.js"]
+
+
+def test_a_secret_anon_key_in_the_bundle_fails_the_build_with_netlifys_message(api: httpx.Client) -> None:
+    create_var(api, "SUPABASE_ANON_KEY", {"all": ANON_KEY}, is_secret=True)
+    deploy = build(api)
+    assert deploy["state"] == "error"
+    message = deploy["error_message"]
+    assert "Secrets scanning found secrets in build." in message
+    assert 'Secret env var "SUPABASE_ANON_KEY"\'s value detected:' in message
+    assert "found value at line 4 in dist/assets/supabase-client.js" in message
+    assert "src/" not in message  # the source names the variable, not its value
+
+
+def test_omit_keys_omit_paths_and_the_off_switch_let_it_pass(api: httpx.Client) -> None:
+    create_var(api, "SUPABASE_ANON_KEY", {"all": ANON_KEY}, is_secret=True)
+    create_var(api, "SECRETS_SCAN_OMIT_KEYS", {"all": "OTHER, SUPABASE_ANON_KEY"})
+    assert build(api)["state"] == "ready"
+    api.delete("/accounts/unit-account/env/SECRETS_SCAN_OMIT_KEYS", params={"site_id": SITE_ID})
+    create_var(api, "SECRETS_SCAN_OMIT_PATHS", {"all": "dist/**"})
+    assert build(api)["state"] == "ready"
+    api.delete("/accounts/unit-account/env/SECRETS_SCAN_OMIT_PATHS", params={"site_id": SITE_ID})
+    assert build(api)["state"] == "error"
+    create_var(api, "SECRETS_SCAN_ENABLED", {"all": "false"})
+    assert build(api)["state"] == "ready"
+
+
+def test_a_pushed_commit_is_built_and_recorded_and_can_leak_a_secret(api: httpx.Client, control: httpx.Client) -> None:
+    create_var(api, "STRIPE_SECRET_KEY", {"all": LIVE_KEY}, is_secret=True)
+    first = build(api)
+    assert first["state"] == "ready"
+    pushed = control.post(
+        f"/sites/{SITE_ID}/commits",
+        json={"message": "inline the key", "files": {"src/pay.js": "const key = process.env.STRIPE_SECRET_KEY;\n"}},
+    ).json()
+    assert control.get(f"/sites/{SITE_ID}/repo").json()["head"] == pushed["sha"] != first["commit_ref"]
+    second = build(api)
+    assert second["commit_ref"] == pushed["sha"]
+    assert second["state"] == "error"
+    assert 'Secret env var "STRIPE_SECRET_KEY"\'s value detected' in second["error_message"]
+
+
+def test_scan_rules_values_permutations_and_likely_secrets() -> None:
+    env = {"A": "abcdefgh", "SHORT": "abcd", "FLAG": "false", "B": "b value/x"}
+    files = {
+        "one.txt": "x\nabcdefgh\n",
+        "two.txt": base64.b64encode(b"abcdefgh").decode(),
+        "three.txt": "b%20value%2Fx abcd false",
+        ".git/config": "abcdefgh",
+        "node_modules/x.js": "abcdefgh",
+        ".gitignore": "node_modules/\n",
+    }
+    result = scan(env, ["A", "SHORT", "FLAG", "B"], files)
+    assert {(m.key, m.file, m.line) for m in result.matches} == {
+        ("A", "one.txt", 2),
+        ("A", "two.txt", 1),
+        ("B", "three.txt", 1),
+    }
+    assert result.scanned_files == 4
+    # The enhanced scan: a random token with a likely-secret prefix, plain variable or none.
+    token = "AKIAQ7ZK4M2XW9RTB5NPLH3JGVCE8DFY"
+    likely = scan({}, [], {"app.js": f'const k = "{token}";\n'})
+    assert [(m.key.lower(), m.line) for m in likely.likely] == [("akia", 1)]
+    assert '"AKIA***" detected as a likely secret:' in likely.log()
+    assert not scan({"SECRETS_SCAN_SMART_DETECTION_OMIT_VALUES": token}, [], {"a.js": f'"{token}"'}).failed
+    assert not scan({"SECRETS_SCAN_SMART_DETECTION_ENABLED": "false"}, [], {"a.js": f'"{token}"'}).failed
+    assert not scan({}, [], {"a.js": '"sk_aaaaaaaaaaaaaaaa"'}).failed  # not random enough
+
+
+def test_rejected_and_cancelled_builds_are_final(api: httpx.Client, control: httpx.Client) -> None:
+    control.put("/config", json={"reject_next_builds": 1, "cancel_next_builds": 1}).raise_for_status()
+    assert build(api)["state"] == "rejected"
+    cancelled = build(api)
+    assert cancelled["state"] == "error"
+    assert "Canceled build due to no content change" in cancelled["error_message"]
+    assert build(api)["state"] == "ready"

@@ -60,15 +60,23 @@ def test_custom_sms_site_manages_every_required_variable(mocks: RecordingMocks) 
             "USE_SUPABASE_PHONE_OTP", "PROCESS_COMMISSIONS",
         }  # fmt: skip
         secrets = {key for key, r in env_vars.items() if r.inputs["is_secret"]}
-        assert secrets == {
-            "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER", "TWILIO_AUTH_TOKEN"
-        }  # fmt: skip
+        # By what each is: the anon key and the URL ship in the browser bundle, so they are plain
+        # (marked secret, Netlify's scan would fail every build that bundles them).
+        assert secrets == {"SUPABASE_SERVICE_ROLE_KEY", "STRIPE_SECRET_KEY", "SMS_PEPPER", "TWILIO_AUTH_TOKEN"}
         flag = env_vars["USE_SUPABASE_PHONE_OTP"].inputs
         assert flag["values"] == {c: "false" for c in ("production", "deploy-preview", "branch-deploy", "dev")}
-        for key in secrets:  # a secret's dev value would be readable through the API
+        commissions = env_vars["PROCESS_COMMISSIONS"].inputs["values"]
+        assert commissions == {
+            "production": "true",
+            **dict.fromkeys(("deploy-preview", "branch-deploy", "dev"), "false"),
+        }
+        for key in secrets:  # production credentials reach production only
             values = env_vars[key].inputs["values"]
             assert values.get(SECRET_SIG) == SECRET_MARK, f"{key} values are not a secret"
-            assert set(values["value"]) == {"production", "deploy-preview", "branch-deploy"}, key
+            assert set(values["value"]) == {"production"}, key
+            assert env_vars[key].inputs["sources"]["deploy-preview"] == "no value"
+        # No preview Supabase declared: previews get no Supabase at all rather than production's.
+        assert env_vars["SUPABASE_ANON_KEY"].inputs["values"] == {"production": "anon"}
         assert env_vars["SUPABASE_URL"].name == "site-SUPABASE_URL"
         builds = [r for r in mocks.resources if r.typ.endswith("netlify:ProductionBuild")]
         assert len(builds) == 1
@@ -91,11 +99,37 @@ def test_supabase_otp_site_drops_twilio(mocks: RecordingMocks) -> pulumi.Output[
     return site.build_deploy_id.apply(check)
 
 
-def test_fingerprint_follows_every_value() -> None:
-    base = {"A": "1", "SECRET": "s"}
+def test_fingerprint_follows_everything_a_write_changes() -> None:
+    def var(value: str, *, secret: bool = False, contexts: tuple[str, ...] = ("production",)) -> dict[str, object]:
+        return {"values": dict.fromkeys(contexts, value), "is_secret": secret, "scopes": ["builds"]}
+
+    base = {"A": var("1"), "SECRET": var("s", secret=True)}
     assert fingerprint(base) == fingerprint(dict(reversed(list(base.items()))))
-    assert fingerprint(base) != fingerprint({**base, "SECRET": "t"})
-    assert fingerprint(base) != fingerprint({**base, "B": "2"})
+    assert fingerprint(base) != fingerprint({**base, "SECRET": var("t", secret=True)})
+    assert fingerprint(base) != fingerprint({**base, "B": var("2")})
+    assert fingerprint(base) != fingerprint({**base, "A": var("1", secret=True)})
+    assert fingerprint(base) != fingerprint({**base, "A": var("1", contexts=("production", "dev"))})
+
+
+@pulumi.runtime.test
+def test_previews_get_declared_test_values_only(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    site = build_site(
+        with_changes(previewStripeSecretKey="sk_test_preview", previewSupabaseUrl="https://preview.supabase.co")
+    )
+
+    def check(_: Any) -> None:
+        env_vars = {r.inputs["key"]: r.inputs for r in mocks.resources if r.typ.endswith("netlify:EnvVar")}
+        stripe = env_vars["STRIPE_SECRET_KEY"]
+        assert stripe["values"]["value"] == {
+            "production": VALID["soundfactory:stripeSecretKey"],
+            "deploy-preview": "sk_test_preview",
+            "branch-deploy": "sk_test_preview",
+        }
+        assert stripe["sources"]["deploy-preview"] == "test value (previewStripeSecretKey)"
+        assert stripe["sources"]["dev"] == "no value"  # a secret's dev value would be readable
+        assert env_vars["SUPABASE_URL"]["values"]["dev"] == "https://preview.supabase.co"
+
+    return site.build_deploy_id.apply(check)
 
 
 @pulumi.runtime.test

@@ -255,6 +255,29 @@ def test_committed_prod_config_names_what_the_operator_must_still_set() -> None:
     assert {"netlifyAccountId", "netlifySiteId", "supabaseUrl", "supabaseAnonKey", "stripeSecretKey"} <= missing
 
 
+@pytest.mark.parametrize(
+    ("changes", "phrase"),
+    [
+        ({"previewStripeSecretKey": "sk_live_abc"}, "previewStripeSecretKey: not a test-mode key"),
+        ({"previewStripeSecretKey": "sk_test_abc123"}, "previewStripeSecretKey: the same as stripeSecretKey"),
+        ({"previewSupabaseUrl": "https://abc.supabase.co/"}, "previewSupabaseUrl: the same as supabaseUrl"),
+        ({"previewSupabaseAnonKey": "preview-anon"}, "need its URL"),
+    ],
+)
+def test_preview_values_must_not_be_production_ones(changes: dict[str, str], phrase: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_changes(**changes))
+    assert phrase in str(caught.value)
+
+
+def test_preview_values_load() -> None:
+    config = load_stack_config(
+        with_changes(previewStripeSecretKey="rk_test_x", previewSupabaseUrl="https://Preview.supabase.co/")
+    )
+    assert config.app.preview.stripe_secret_key == "rk_test_x"
+    assert config.app.preview.supabase_url == "https://preview.supabase.co"
+
+
 def test_a_secret_with_a_control_character_is_named_but_never_shown() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(with_changes(stripeSecretKey="sk_test_secretvalue\r\nX-Evil: 1"))

@@ -120,3 +120,32 @@ def test_a_replacement_with_the_adoption_keys_still_set_says_to_remove_them() ->
     assert "already adopted" in failure.reason
     assert "(api_version)" in failure.reason
     assert "pulumi config rm stripeWebhookAdoptId" in failure.reason
+
+
+def test_a_replacement_while_pinned_is_refused_with_the_way_out() -> None:
+    from components.stripe.endpoint_resource import _rotation_while_pinned
+
+    olds = {"api_version": "2026-08-26.dahlia", "connect": False, "livemode": False}
+    news = {**olds, "api_version": "2026-07-29.dahlia", "pinned_deploy": "0123456789abcdef01234567"}
+    problem = _rotation_while_pinned(olds, news)
+    assert problem is not None
+    assert "pinnedDeploy=0123456789abcdef01234567" in problem
+    assert "pulumi config rm pinnedDeploy" in problem
+    assert "stripeWebhookApiVersion back to 2026-08-26.dahlia" in problem
+    assert _rotation_while_pinned(olds, {**news, "pinned_deploy": ""}) is None  # not pinned: the handover runs
+    assert _rotation_while_pinned({}, news) is None  # a first create rotates nothing
+    assert _rotation_while_pinned(olds, {**olds, "pinned_deploy": "0123456789abcdef01234567"}) is None
+
+
+def test_a_flip_names_both_commits_and_says_when_they_differ() -> None:
+    from components.netlify.build import DIFFERS, describe_commits
+
+    live = {"id": "a" * 24, "commit_ref": "1" * 40, "state": "ready"}
+    head = {"id": "b" * 24, "commit_ref": "2" * 40, "state": "error"}
+    same = describe_commits(live, live)
+    assert same == f"builds the head of the production branch, commit {'1' * 12}; live: commit {'1' * 12}"
+    differs = describe_commits(head, live)
+    assert DIFFERS in differs
+    assert f"commit {'2' * 12}; live: commit {'1' * 12}" in differs
+    assert "'error'" in differs
+    assert describe_commits(None, live) == ""

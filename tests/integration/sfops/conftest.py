@@ -88,7 +88,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
                 "key": variable.key,
                 "scopes": ["builds", "functions", "runtime"],
                 "values": [{"context": "production", "value": CLEAR_VALUES.get(variable.key, variable.value)}],
-                "is_secret": variable.secret,
+                "is_secret": variable.netlify_secret,
             }
             for variable in declared_variables(stack)
         ]

@@ -112,8 +112,17 @@ elif case == "bucket-remote-without-tls-rule":
     bucket(endpoint_url="https://s3.amazonaws.com")
 elif case == "plain-secret":
     env_var("STRIPE_SECRET_KEY", {"production": "sk_test_plainplainplain"}, secret=False)
+elif case == "publishable-secret":
+    # The anon key marked secret: Netlify's scan would fail every build that bundles it.
+    env_var("SUPABASE_ANON_KEY", {"production": "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig"}, secret=True)
+elif case == "preview-live-key":
+    # A prod-like config that leaks: the live key in previews too.
+    live = "sk_live_4e6a8c0e2f4b6d8f"
+    env_var("STRIPE_SECRET_KEY", {"production": live, "deploy-preview": live, "branch-deploy": live}, secret=True)
+elif case == "preview-commissions":
+    env_var("PROCESS_COMMISSIONS", {"production": "true", "deploy-preview": "true"}, secret=False)
 elif case == "secret-dev-value":
-    env_var("TWILIO_AUTH_TOKEN", {"production": "t0k3n", "dev": "t0k3n"}, secret=True)
+    env_var("TWILIO_AUTH_TOKEN", {"production": "t0k3n", "dev": "test-t0k3n"}, secret=True)
 elif case == "prod-test-key":
     # Run as stack `prod`: a test Stripe key and a plain-HTTP webhook URL.
     env_var(
@@ -142,8 +151,13 @@ elif case == "malformed-host-key":
 elif case == "all-good":
     # The same shapes with good inputs: proves the cases above fail for their one reason.
     bucket()
-    env_var("PROCESS_COMMISSIONS", {"production": "true"}, secret=False)
-    env_var("STRIPE_SECRET_KEY", {"production": "sk_test_4e6a8c0e2f4b6d8f"}, secret=True)
+    env_var("PROCESS_COMMISSIONS", {"production": "true", "deploy-preview": "false"}, secret=False)
+    env_var(
+        "STRIPE_SECRET_KEY",
+        {"production": "sk_test_4e6a8c0e2f4b6d8f", "deploy-preview": "sk_test_0a1b2c3d4e5f6a7b"},
+        secret=True,
+    )
+    env_var("SUPABASE_ANON_KEY", {"production": "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig"}, secret=False)
     CronHost("backups-host", {"host": "127.0.0.1", "port": 22, "user": "backup", "host_keys": [GOOD_HOST_KEY]})
 else:
     raise ValueError(f"unknown case {case!r}")
