@@ -63,7 +63,10 @@ def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
     policy = props.get("policy")
     if known(policy):
         statements = _statements(policy)
-        if not _denies_deletion_but_break_glass(statements):
+        # The access-log bucket (components.backups.bucket.log_bucket_state) holds S3's own
+        # delivery logs, expired by its lifecycle: evidence, not backups, so no break-glass rule.
+        holds_backups = props.get("holds") != "access-logs"
+        if holds_backups and not _denies_deletion_but_break_glass(statements):
             problems.append("the bucket policy does not deny object deletion to all but the break-glass principal")
         # Only the local stack's plain-HTTP loopback S3 server may go without the TLS rule:
         # it cannot speak TLS, and moto applies the conditional Deny to every request.
