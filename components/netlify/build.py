@@ -211,7 +211,11 @@ class ProductionBuildProvider(DeclaredProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = super().check(olds, news)
         props = dict(checked.inputs or news)
-        due = not olds or olds.get("built_fingerprint") != props.get("fingerprint") or self.extra_changes(olds, props)
+        # The engine hands `check` the old inputs, not the outputs (`built_fingerprint` is not
+        # there): a build is due when the fingerprint moved or a pin is released. A no-op
+        # preview then makes no Netlify call at all.
+        released = bool(olds.get("pinned")) and not props.get("pinned")
+        due = not olds or olds.get("fingerprint") != props.get("fingerprint") or released
         props["ships"] = ""
         if due and not props.get("pinned") and isinstance(props.get("site_id"), str):
             props["ships"] = _what_ships(props)
