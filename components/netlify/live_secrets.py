@@ -48,7 +48,8 @@ def describe_deploy(deploy: JSON) -> str:
 def way_out(pinned: bool, since: str) -> str:
     if pinned:
         return f"release the pin (pulumi config rm pinnedDeploy && pulumi up), or pin a deploy created after {since}"
-    return "pulumi up: it publishes a deploy created after that change, building one if none is ready"
+    # --refresh: after a hand restore the state still records the deploy the stack published.
+    return "pulumi up --refresh: it publishes a deploy created after that change, building one if none is ready"
 
 
 def finding(

@@ -154,10 +154,10 @@ def test_a_hand_restore_of_a_deploy_before_the_rotation_is_reported_and_up_puts_
     assert code == 1
     [alert] = alerts(found)
     assert f"the live deploy {before['id']}" in alert
-    assert "Way out: pulumi up" in alert
+    assert "Way out: pulumi up --refresh" in alert
     assert not delivered(stripe_api, emulator, endpoint)
 
-    up(stack)
+    stack.cli("up", "--refresh", "--yes", "--skip-preview")
     assert sfops_drift(stack) == (0, {})
     assert delivered(stripe_api, emulator, endpoint)
 
@@ -184,7 +184,8 @@ def test_a_rotation_whose_build_failed_is_reported_until_an_up_completes_it(
     assert delivered(stripe_api, emulator, old["id"])
     assert not delivered(stripe_api, emulator, new["id"])
 
-    up(stack)
+    assert "Way out: pulumi up --refresh" in alert
+    stack.cli("up", "--refresh", "--yes", "--skip-preview")
     assert [e["id"] for e in stripe_api.endpoints()] == [new["id"]]
     assert sfops_drift(stack) == (0, {})
     assert delivered(stripe_api, emulator, new["id"])
