@@ -129,6 +129,10 @@ def whole_number(value: Any) -> Any:
 # create or update (whose outputs do not carry it): a persisted `pulumi refresh` keeps it, and
 # a second refresh sees no change of its own.
 DRIFTED = "drifted"
+# The output `read` adds for what the refresh found wrong with the live objects that is no hand
+# change of a field (a live deploy that cannot verify the current webhook secret): whole
+# sentences, each naming the way out, recomputed by every read. `sfops drift` shows them.
+ALERTS = "alerts"
 
 
 def _known(value: Any) -> bool:
@@ -224,7 +228,14 @@ class DeclaredProvider(ResourceProvider):
         drifted = sorted(set(props.get(DRIFTED) or ()) | set(self.changed_by_hand(props, inputs)))
         if drifted:
             outputs[DRIFTED] = drifted
+        alerts = self.alerts(outputs)
+        if alerts:
+            outputs[ALERTS] = alerts
         return ReadResult(id_, outputs, inputs=inputs)
+
+    def alerts(self, live: dict[str, Any]) -> list[str]:
+        """What is wrong with the live object beyond hand changes (see ALERTS); never a secret."""
+        return []
 
     def changed_by_hand(self, state: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
         return [
