@@ -94,7 +94,8 @@ class EnvVarProvider(DeclaredProvider):
         computed("updated_at"),
         # Netlify's stamp of the write that gave `production` its current value: a deploy created
         # before it runs with an earlier value (live_secrets.py). Other writes leave it.
-        computed("value_since"),
+        # A state from before it: its last write is the best bound known (live_secrets.py).
+        computed("value_since", backfill=lambda state: state.get("updated_at") or ""),
     )
 
     def outputs(self, props: dict[str, Any], remote: JSON, olds: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class SecretHandoverProvider(DeclaredProvider):
         computed("rotated_at"),
         # Netlify's stamp of the `new,old` write that first gave the site the current value, or ""
         # when the variable's own write did (created, or changed while pinned): live_secrets.py.
-        computed("since"),
+        computed("since", backfill=lambda _state: ""),
     )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
