@@ -47,10 +47,11 @@ from components.provider_base import (
     mutable,
 )
 
-# Polls start fast (small sites build in seconds) and slow down, to stay far below
-# Netlify's 500 requests a minute during long builds.
+# Polls start fast (small sites build in seconds), then once a second like netlify-cli's
+# wait for a deploy (DEPLOY_POLL = 1000 in its src/utils/deploy/constants.ts): 60 requests a
+# minute, far below Netlify's 500. A slower poll only makes a 3 a.m. flip wait longer.
 FIRST_POLL_S = 0.5
-MAX_POLL_S = 2.0
+MAX_POLL_S = 1.0
 START_ATTEMPTS = 5
 
 
