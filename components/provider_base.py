@@ -228,7 +228,9 @@ class DeclaredProvider(ResourceProvider):
             return ReadResult(None, {})  # deleted outside Pulumi: dropped from state, `up` creates it
         kept = {k: props[k] for k in self.names(Kind.IDENTITY, Kind.CONNECTION, Kind.GUARD) if k in props}
         inputs = {**kept, **{k: live.get(k, props.get(k)) for k in self.names(Kind.MUTABLE) if k in props or k in live}}
-        outputs = {**inputs, **self.computed_outputs({**props, **live})}
+        # A computed field the state predates is read as null, not backfilled: a refresh that
+        # found nothing changed by hand must not report a change of its own.
+        outputs = {**inputs, **{k: live.get(k, props.get(k)) for k in self.names(Kind.COMPUTED)}}
         drifted = sorted(set(props.get(DRIFTED) or ()) | set(self.changed_by_hand(props, inputs)))
         if drifted:
             outputs[DRIFTED] = drifted
