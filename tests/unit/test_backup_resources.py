@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from components.backups.bucket import (
+    LOCK_ACTIONS as BUCKET_LOCK_ACTIONS,
+)
+from components.backups.bucket import (
     LOCK_OFF_MESSAGE,
     BucketProvider,
     _flat_rule,
@@ -39,7 +42,7 @@ SETTINGS = BucketSettings(
 
 def test_policy_denies_plain_http_and_deletion_by_anyone_but_break_glass() -> None:
     policy = json.loads(desired_state(SETTINGS)["policy"])
-    _write_once, tls, deletion = policy["Statement"]
+    _write_once, tls, _lock, deletion = policy["Statement"]
     assert tls["Effect"] == "Deny"
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert tls["Resource"] == ["arn:aws:s3:::sf-backups", "arn:aws:s3:::sf-backups/*"]
@@ -77,6 +80,16 @@ PROD_POLICY = {
             },
         },
         tls_only("sf-backups"),
+        # Object Lock stays as set (S3 User Guide, "Object Lock considerations": bypassing
+        # governance needs s3:BypassGovernanceRetention; a retention or legal hold its own action).
+        {
+            "Sid": "DenyLockChangesExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:BypassGovernanceRetention", "s3:PutObjectLegalHold", "s3:PutObjectRetention"],
+            "Resource": "arn:aws:s3:::sf-backups/*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/break-glass"}},
+        },
         {
             "Sid": "DenyObjectDeletionExceptBreakGlass",
             "Effect": "Deny",
@@ -120,7 +133,7 @@ def test_access_logs_go_to_the_stacks_own_bucket_which_only_log_delivery_for_thi
 def test_local_policy_leaves_out_only_the_conditions_moto_cannot_evaluate() -> None:
     local = replace(SETTINGS, deny_insecure_transport=False, require_conditional_writes=False)
     sids = [s["Sid"] for s in json.loads(desired_state(local)["policy"])["Statement"]]
-    assert sids == ["DenyObjectDeletionExceptBreakGlass"]
+    assert sids == ["DenyLockChangesExceptBreakGlass", "DenyObjectDeletionExceptBreakGlass"]
 
 
 def test_canonical_policy_ignores_spelling_not_meaning() -> None:
@@ -158,6 +171,20 @@ def test_identities_are_least_privilege() -> None:
     whole_bucket = restore_policy("b", "")["Statement"]
     assert whole_bucket[0]["Resource"] == "arn:aws:s3:::b/*"
     assert "Condition" not in whole_bucket[1]
+
+
+def test_neither_identity_may_touch_object_lock() -> None:
+    """No retention, legal hold or governance bypass (nor a wildcard that would include them) for
+    the uploader or the restore identity, with or without a KMS key; the bucket policy denies them too."""
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    for policy in (uploader_policy("b", "db/"), restore_policy("b", "db/"), uploader_policy("b", "db/", key)):
+        actions = [
+            a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+        assert not [a for a in actions if "*" in a or "Retention" in a or "LegalHold" in a], actions
+    policy = json.loads(desired_state(SETTINGS)["policy"])
+    lock = next(s for s in policy["Statement"] if s["Sid"] == "DenyLockChangesExceptBreakGlass")
+    assert lock["Action"] == sorted(BUCKET_LOCK_ACTIONS)
 
 
 def test_with_a_kms_key_each_identity_gets_exactly_its_kms_actions_on_the_key_arn() -> None:
