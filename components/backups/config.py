@@ -191,7 +191,9 @@ def _object_lock(
             "pulumi destroy and make demo-down could not finish (fix: pulumi config set backupObjectLockMode "
             "governance, or rm it)"
         )
-    days = _int(values, "backupObjectLockDays", expiration, 1, 36500, problems)
+    # Unset (or 0, the schema's default) is backupExpirationDays.
+    unset = values.get("backupObjectLockDays", "").strip() in ("", "0")
+    days = expiration if unset else _int(values, "backupObjectLockDays", expiration, 1, 36500, problems)
     if days > expiration:
         problems.append(
             f"backupObjectLockDays: retention of {days} days is longer than backupExpirationDays "

@@ -102,9 +102,10 @@ def test_object_lock_retention_sits_between_the_alert_margin_and_the_expiry(keys
     (problem,) = problems
     assert problem.startswith("backupObjectLockDays: retention of 16 days ends before backupFreshnessHours")
     assert "(fix: pulumi config set backupObjectLockDays 22, or rm it" in problem
-    config, problems = parse({**base(keys), "backupExpirationDays": "50"})
-    assert config is not None, problems
-    assert config.bucket.object_lock_days == 50
+    for unset in ("", "0"):  # 0 is the schema's default: the expiry
+        config, problems = parse({**base(keys), "backupExpirationDays": "50", "backupObjectLockDays": unset})
+        assert config is not None, problems
+        assert config.bucket.object_lock_days == 50
 
 
 def test_compliance_is_refused_where_the_stack_is_a_local_or_test_one(keys: dict[str, str]) -> None:
@@ -141,7 +142,7 @@ BAD: list[tuple[str, dict[str, str], str]] = [
     ),
     ("unknown lock mode", {"backupObjectLockMode": "legal-hold"}, "is not an Object Lock mode"),
     ("lock turned off", {"backupObjectLockMode": "off"}, "Object Lock is on for every stack"),
-    ("no retention", {"backupObjectLockDays": "0"}, "backupObjectLockDays: '0' must be a whole number"),
+    ("negative retention", {"backupObjectLockDays": "-3"}, "backupObjectLockDays: '-3' must be a whole number"),
     ("uppercase bucket", {"backupBucket": "SoundFactory"}, "backupBucket: 'SoundFactory' is a bucket name S3 rejects"),
     ("ip bucket", {"backupBucket": "192.168.1.1"}, "cannot look like an IP address"),
     ("reserved suffix", {"backupBucket": "backups-s3alias"}, "S3 reserves"),
