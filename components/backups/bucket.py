@@ -386,8 +386,10 @@ def _put_object_lock(client: S3Client, bucket: str, mode: str, days: int) -> Non
         # before our local server's fix, some S3-compatible stores) says so here.
         raise RuntimeError(
             f"bucket {bucket!r}: this S3 server refuses to turn Object Lock on for an existing bucket "
-            f"({exc.response.get('Error', {}).get('Message', '')}). Move backups to a new bucket (a new "
-            "backupBucket name: it is created with Object Lock) and retire this one (README: retiring)"
+            f"({exc.response.get('Error', {}).get('Message', '')}). On the local stack, restart the local S3 "
+            "server (make services-down && make services-up: it now does it as AWS does; it starts empty) and "
+            "run pulumi up --refresh. Elsewhere, move backups to a new bucket (a new backupBucket name: it is "
+            "created with Object Lock) and retire this one (README: retiring)"
         ) from None
 
 

@@ -8,6 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import boto3
+import pytest
+from botocore.stub import Stubber
+
 from components.backups.bucket import (
     LOCK_ACTIONS as BUCKET_LOCK_ACTIONS,
 )
@@ -18,6 +22,7 @@ from components.backups.bucket import (
     canonical_policy,
     desired_state,
     log_bucket_state,
+    write_control,
 )
 from components.backups.config import BucketSettings
 from components.backups.cron_host import crontab_line, env_file_content, marker_for, others, with_our_line
@@ -239,3 +244,16 @@ def test_other_crontab_entries_are_everything_but_ours_comments_and_blanks() -> 
     content = f"# a comment\nMAILTO=ops@example.com\n\n17 4 * * * echo theirs\n{ours}\n"
     assert others(content, marker) == ["MAILTO=ops@example.com", "17 4 * * * echo theirs"]
     assert others(None, marker) == []
+
+
+def test_an_s3_server_that_cannot_lock_an_existing_bucket_is_named_with_the_way_out() -> None:
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    with Stubber(client) as stub:
+        # What moto 5.2.5 answers for a bucket that holds objects (AWS accepts it).
+        stub.add_client_error("put_object_lock_configuration", "InvalidBucket", "Bucket needs to be empty", 400)
+        with pytest.raises(RuntimeError) as refused:
+            write_control(client, "sf-backups", "object_lock", {"mode": "GOVERNANCE", "days": 35})
+    message = str(refused.value)
+    assert "refuses to turn Object Lock on for an existing bucket (Bucket needs to be empty)" in message
+    assert "make services-down && make services-up" in message
+    assert "a new backupBucket name" in message
