@@ -322,7 +322,8 @@ def test_a_retention_changed_by_hand_is_named_by_drift_and_restored_by_up(deploy
     drift = deployed.stack.sfops("--json", "drift")
     assert drift.returncode == 1, drift.stderr
     (resource,) = json.loads(drift.stdout)["resources"]
-    assert resource["properties"] == ["object_lock"], resource
+    assert resource["properties"] == ["object_lock.days"], resource
+    assert resource["changes"] == [{"field": "object_lock.days", "old": 30, "new": 1}], resource
     deployed.stack.stack.up(refresh=True, on_output=quiet)
     retention = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]["Rule"]
     assert retention["DefaultRetention"]["Mode"] == "GOVERNANCE"
