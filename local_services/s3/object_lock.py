@@ -25,6 +25,12 @@ before it serves a request; the tests prove each on the real server:
    new or existing buckets"); S3 User Guide, "Configuring S3 Object Lock", Enable Object Lock on
    an existing S3 bucket.
 
+6. The bucket's default retention applies to every new version, one completed from a multipart
+   upload too; moto applies it to PutObject and CopyObject only, so every backup dump (the host
+   uploads in parts) would be unlocked. Source: S3 User Guide, "Locking objects with Object Lock",
+   Bucket configuration ("default retention ... applied to new objects placed in the bucket").
+   (Lock headers sent with CreateMultipartUpload are still ignored here: the default applies.)
+
 What stays weaker, and is proven another way (README, "Backups an attacker on the host cannot
 erase"): moto never runs lifecycle rules, so it cannot show a noncurrent-version expiration
 waiting for a lock to end (S3 User Guide, "Object Lock considerations", Managing S3 Lifecycle
@@ -150,6 +156,19 @@ def apply() -> None:
         return key_put(self, query, key_name)
 
     responses.S3Response._key_response_put = checked_key_put  # type: ignore[method-assign]
+
+    # 6. A version completed from parts gets the bucket's default retention, from its completion.
+    complete_multipart_upload = models.S3Backend.complete_multipart_upload
+
+    def locked_complete_multipart_upload(self: Any, bucket_name: str, multipart_id: str, body: Any) -> Any:
+        key = complete_multipart_upload(self, bucket_name, multipart_id, body)
+        bucket = self.get_bucket(bucket_name)
+        if key is not None and bucket.has_default_lock and not key.lock_mode:
+            key.lock_mode = bucket.default_lock_mode
+            key.lock_until = bucket.default_retention()
+        return key
+
+    models.S3Backend.complete_multipart_upload = locked_complete_multipart_upload  # type: ignore[method-assign]
 
     # 5. Object Lock on an existing versioned bucket, objects and all (AWS since 2023).
     def put_object_lock_configuration(

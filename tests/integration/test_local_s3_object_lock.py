@@ -101,6 +101,25 @@ def test_object_lock_turns_on_for_a_bucket_that_already_holds_backups(server: Se
     assert head["ObjectLockRetainUntilDate"] > datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)
 
 
+def test_a_version_completed_from_parts_gets_the_default_retention(server: Server) -> None:
+    """The backup host uploads each dump in parts: the lock must hold those too."""
+    s3 = server.client("s3")
+    bucket = _versioned_bucket(s3)
+    write_control(s3, bucket, "object_lock", {"mode": "GOVERNANCE", "days": 3})
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="db/x.dump")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="db/x.dump", UploadId=upload, PartNumber=1, Body=b"dump")
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="db/x.dump",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    head = s3.head_object(Bucket=bucket, Key="db/x.dump", VersionId=done["VersionId"])
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert head["ObjectLockRetainUntilDate"] > datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)
+    assert _code(s3.delete_object, Bucket=bucket, Key="db/x.dump", VersionId=done["VersionId"]) == "AccessDenied"
+
+
 def test_governance_yields_only_to_a_caller_allowed_to_bypass_it(server: Server) -> None:
     admin = server.client("s3")
     bucket = _versioned_bucket(admin)
