@@ -140,7 +140,8 @@ def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(
                 ),
                 "remove it by legal hold off": _error(s3.put_object_legal_hold, **target, LegalHold={"Status": "OFF"}),
             }
-            assert set(attempts.values()) == {"AccessDenied"}, (who, key, attempts)
+            # (moto answers a bucket-policy Deny with a bare 403, an IAM or lock refusal with AccessDenied)
+            assert set(attempts.values()) <= {"AccessDenied", "403"}, (who, key, attempts)
         # Nor can a key write a backup that locks itself for less (S3 checks s3:PutObjectRetention).
         own = _error(
             s3.put_object,
