@@ -165,12 +165,13 @@ def _object_lock(
     backupNoncurrentDays later; under the lock it goes at the later of the two, never before its
     retention ends (S3 User Guide, "Object Lock considerations": lifecycle rules cannot delete a
     locked version). So the retention is the floor under an original, whatever is written over it:
-    - at least backupFreshnessHours + backupExpiryMarginDays (`floor_days`), the same floor the
-      newest backup has against expiry: an attacker who rewrites the last good backup and stops
-      the schedule leaves the original restorable (by version id) for as long past the freshness
-      alert as the margin promises. This floor is at least one day past the alert, and a rewrite
-      cannot shorten an original below the noncurrent window after the rewrite either (that one
-      is the lifecycle's own);
+    - at least backupFreshnessHours + backupExpiryMarginDays (`floor_days`), the floor the newest
+      backup has against expiry: if someone rewrites the last good backup and stops the schedule,
+      the original stays restorable (by version id) for as long past the freshness alert as the
+      margin promises. An original goes at max(creation + retention, rewrite + noncurrent days):
+      the noncurrent window always runs from the rewrite, which the attacker picks; the lock is a
+      floor counted from the backup's creation, which no one can move. So the retention is
+      compared with the alert and its margin, not with backupNoncurrentDays;
     - at most backupExpirationDays, so the lifecycle's expiry is never held up by a lock;
     - by default backupExpirationDays: every backup is held for all of its current life.
     Governance mode: only a principal allowed s3:BypassGovernanceRetention, sending the bypass
