@@ -257,3 +257,14 @@ def test_an_s3_server_that_cannot_lock_an_existing_bucket_is_named_with_the_way_
     assert "refuses to turn Object Lock on for an existing bucket (Bucket needs to be empty)" in message
     assert "make services-down && make services-up" in message
     assert "a new backupBucket name" in message
+
+
+def test_a_bucket_made_before_object_lock_was_the_default_gets_it_in_place() -> None:
+    """An existing stack's bucket (state without a lock) is updated, never replaced: S3 turns
+    Object Lock on for an existing versioned bucket, and a replacement would strand its backups."""
+    news = desired_state(SETTINGS)
+    olds = {**news, "object_lock": {"mode": "", "days": 0}, "arn": "arn:aws:s3:::sf-backups"}
+    assert BucketProvider().check(olds, news).failures == []
+    diff = BucketProvider().diff("sf-backups", olds, news)
+    assert diff.changes
+    assert not diff.replaces
