@@ -24,9 +24,13 @@ from botocore.exceptions import ClientError
 from components.backups.bucket import read_controls, write_control
 from local_services.common.http_server import free_port
 from local_services.s3 import s3_service
+from local_services.s3.empty_bucket import empty_bucket
+from local_services.stack_harness import StackHarness
 from local_services.supervisor import RUN_DIR, start, stop
 
 pytestmark = pytest.mark.integration
+
+MIGRATION_PROGRAM = Path(__file__).parent / "fixtures" / "object_lock_migration"
 
 ALL_S3_BUT_BYPASS = {
     "Version": "2012-10-17",
@@ -99,6 +103,42 @@ def test_object_lock_turns_on_for_a_bucket_that_already_holds_backups(server: Se
     head = s3.head_object(Bucket=bucket, Key="db/new.dump", VersionId=new)
     assert head["ObjectLockMode"] == "GOVERNANCE"
     assert head["ObjectLockRetainUntilDate"] > datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)
+
+
+def test_an_existing_stacks_bucket_gets_object_lock_in_place_on_its_next_up(server: Server, tmp_path: Path) -> None:
+    """The real engine and provider: a bucket declared without Object Lock (as every stack's was
+    before it became the default), holding backups, is locked by the next `up`, not replaced."""
+    admin = server.client("s3")
+    name = f"migrate-{secrets.token_hex(4)}"
+    harness = StackHarness(tmp_path / "pulumi", program=MIGRATION_PROGRAM)
+    harness.set_config(
+        {
+            "backupBucket": name,
+            "s3EndpointUrl": server.url,
+            "backupAwsCredentialsFile": str(server.credentials_file),
+            "era": "before-issue-21",
+        }
+    )
+    harness.stack.up(on_output=lambda _: None)
+    try:
+        assert _code(admin.get_object_lock_configuration, Bucket=name) == "ObjectLockConfigurationNotFoundError"
+        old = admin.put_object(Bucket=name, Key="db/old.dump", Body=b"a backup from before")["VersionId"]
+
+        harness.set_config({"era": "today"})
+        preview = harness.cli("preview", "--diff")
+        assert "replace" not in preview.stdout.lower(), preview.stdout
+        assert "object_lock" in preview.stdout, preview.stdout
+        harness.stack.up(on_output=lambda _: None)
+
+        assert read_controls(admin, name)["object_lock"] == {"mode": "GOVERNANCE", "days": 30}
+        assert "ObjectLockMode" not in admin.head_object(Bucket=name, Key="db/old.dump", VersionId=old)
+        new = admin.put_object(Bucket=name, Key="db/new.dump", Body=b"a backup from after")["VersionId"]
+        assert admin.head_object(Bucket=name, Key="db/new.dump", VersionId=new)["ObjectLockMode"] == "GOVERNANCE"
+        harness.stack.preview(refresh=True, expect_no_changes=True, on_output=lambda _: None)
+    finally:
+        empty_bucket(admin, name)  # the break-glass way out, then destroy finds it empty
+        harness.stack.destroy(on_output=lambda _: None)
+    assert _code(admin.head_bucket, Bucket=name) in ("404", "NoSuchBucket")
 
 
 def test_a_version_completed_from_parts_gets_the_default_retention(server: Server) -> None:
