@@ -13,7 +13,7 @@ import json
 import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from local_services.s3 import s3_service
 from local_services.s3.empty_bucket import empty_bucket
 from local_services.stack_harness import StackHarness
 from local_services.supervisor import RUN_DIR, start, stop
+from tests.unit.test_backup_resources import SETTINGS
 
 pytestmark = pytest.mark.integration
 
@@ -111,10 +112,14 @@ def test_an_existing_stacks_bucket_gets_object_lock_in_place_on_its_next_up(serv
     admin = server.client("s3")
     name = f"migrate-{secrets.token_hex(4)}"
     harness = StackHarness(tmp_path / "pulumi", program=MIGRATION_PROGRAM)
+    # A bucket as the unit tests declare one, on the local S3 server: without the two conditional
+    # statements moto would apply to every request, as on the local stack.
+    settings = replace(
+        SETTINGS, name=name, endpoint_url=server.url, deny_insecure_transport=False, require_conditional_writes=False
+    )
     harness.set_config(
         {
-            "backupBucket": name,
-            "s3EndpointUrl": server.url,
+            "settings": json.dumps(asdict(settings)),
             "backupAwsCredentialsFile": str(server.credentials_file),
             "era": "before-issue-21",
         }
@@ -130,7 +135,7 @@ def test_an_existing_stacks_bucket_gets_object_lock_in_place_on_its_next_up(serv
         assert "object_lock" in preview.stdout, preview.stdout
         harness.stack.up(on_output=lambda _: None)
 
-        assert read_controls(admin, name)["object_lock"] == {"mode": "GOVERNANCE", "days": 30}
+        assert read_controls(admin, name)["object_lock"] == {"mode": "GOVERNANCE", "days": SETTINGS.object_lock_days}
         assert "ObjectLockMode" not in admin.head_object(Bucket=name, Key="db/old.dump", VersionId=old)
         new = admin.put_object(Bucket=name, Key="db/new.dump", Body=b"a backup from after")["VersionId"]
         assert admin.head_object(Bucket=name, Key="db/new.dump", VersionId=new)["ObjectLockMode"] == "GOVERNANCE"
