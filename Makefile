@@ -10,6 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Run a command with the tools, venv and local backend from .envrc.
 ENV := source ./.envrc &&
+PROJECT_PACKAGES := __main__.py components scripts/sfops local_services bench policy
 
 .PHONY: lint-workflows drill help setup setup-python setup-pulumi setup-go-tools setup-node setup-backup-host setup-system services-up services-down demo demo-down lint typecheck test test-fast test-integration bench
 
@@ -27,9 +28,14 @@ $(UV):
 	python3 -m venv "$(CACHE)/uv-$(UV_VERSION)"
 	"$(CACHE)/uv-$(UV_VERSION)/bin/pip" install --quiet "uv==$(UV_VERSION)"
 
-# uv sync is a no-op when .venv already matches uv.lock.
+# uv sync is a no-op when .venv already matches uv.lock. Bytecode is compiled here, once:
+# where PYTHONDONTWRITEBYTECODE is set (these machines set it) Python never caches it, and
+# every process the engine starts (program, provider) compiled the Pulumi SDK and our
+# modules from source again (import pulumi: 0.8 s instead of 0.3 s). Both steps only
+# look at timestamps when nothing changed (~0.5 s).
 setup-python: $(UV)
-	"$(UV)" sync --frozen --quiet
+	"$(UV)" sync --frozen --quiet --compile-bytecode
+	env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m compileall -q $(PROJECT_PACKAGES) >/dev/null
 
 setup-pulumi:
 	scripts/setup-pulumi.sh

@@ -10,6 +10,7 @@ import pulumi.runtime
 
 from components.backups.backup_infra import BackupInfra, BackupInfraArgs
 from components.netlify.build import DIFFERS
+from components.netlify.published_deploy import PIN_WARNING
 from components.netlify.site import NetlifySite, NetlifySiteArgs
 from components.netlify.variables import context_sources, site_variables, sms_pepper
 from components.stack_config import ConfigError, StackConfig, load_stack_config
@@ -86,6 +87,15 @@ def main() -> None:
             lambda _: pulumi.log.warn(
                 f"pinnedDeploy={pinned}: env changes are stored in Netlify but reach the site only after "
                 "the pin is released (pulumi config rm pinnedDeploy && pulumi up)"
+            )
+        )
+        # Said by the preview of the pin and by every `up` while it holds: a rollback is allowed (the
+        # incident may need it), but not silently when the site then refuses Stripe's events.
+        site.publishes.apply(
+            lambda text: (
+                pulumi.log.warn(f"pinnedDeploy={pinned}: {text.split(PIN_WARNING, 1)[1]}")
+                if PIN_WARNING in (text or "")
+                else None
             )
         )
 

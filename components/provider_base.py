@@ -63,6 +63,10 @@ class Field:
     secret: bool = False
     normalize: Callable[[Any], Any] | None = None
     derived: bool = False
+    # A computed field added after stacks were written: the value a state without it gets.
+    # Such a state shows one state-only update (no vendor call); without it, a preview would
+    # see the missing output as unknown, and everything built from it as a change, forever.
+    backfill: Callable[[Mapping[str, Any]], Any] | None = None
 
 
 def identity(name: str, **kw: Any) -> Field:
@@ -129,6 +133,10 @@ def whole_number(value: Any) -> Any:
 # create or update (whose outputs do not carry it): a persisted `pulumi refresh` keeps it, and
 # a second refresh sees no change of its own.
 DRIFTED = "drifted"
+# The output `read` adds for what the refresh found wrong with the live objects that is no hand
+# change of a field (a live deploy that cannot verify the current webhook secret): whole
+# sentences, each naming the way out, recomputed by every read. `sfops drift` shows them.
+ALERTS = "alerts"
 
 
 def _known(value: Any) -> bool:
@@ -203,7 +211,7 @@ class DeclaredProvider(ResourceProvider):
         replaces = self.changed(olds, news, Kind.IDENTITY)
         changes = self.changed(olds, news, Kind.MUTABLE, Kind.CONNECTION) + self.extra_changes(olds, news)
         return DiffResult(
-            changes=bool(replaces or changes),
+            changes=bool(replaces or changes or self.missing_backfills(olds)),
             replaces=replaces,
             delete_before_replace=self.DELETE_BEFORE_REPLACE,
         )
@@ -220,11 +228,18 @@ class DeclaredProvider(ResourceProvider):
             return ReadResult(None, {})  # deleted outside Pulumi: dropped from state, `up` creates it
         kept = {k: props[k] for k in self.names(Kind.IDENTITY, Kind.CONNECTION, Kind.GUARD) if k in props}
         inputs = {**kept, **{k: live.get(k, props.get(k)) for k in self.names(Kind.MUTABLE) if k in props or k in live}}
-        outputs = {**inputs, **{k: live.get(k, props.get(k)) for k in self.names(Kind.COMPUTED)}}
+        outputs = {**inputs, **self.computed_outputs({**props, **live})}
         drifted = sorted(set(props.get(DRIFTED) or ()) | set(self.changed_by_hand(props, inputs)))
         if drifted:
             outputs[DRIFTED] = drifted
+        alerts = self.alerts(outputs)
+        if alerts:
+            outputs[ALERTS] = alerts
         return ReadResult(id_, outputs, inputs=inputs)
+
+    def alerts(self, live: dict[str, Any]) -> list[str]:
+        """What is wrong with the live object beyond hand changes (see ALERTS); never a secret."""
+        return []
 
     def changed_by_hand(self, state: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
         return [
@@ -245,7 +260,18 @@ class DeclaredProvider(ResourceProvider):
         return []
 
     def kept_outputs(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        return {**{k: olds.get(k) for k in self.names(Kind.COMPUTED)}, **self.inputs_of(news)}
+        return {**self.computed_outputs(olds), **self.inputs_of(news)}
+
+    def computed_outputs(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The computed fields of `state`, a field it predates filled in by its backfill."""
+        return {
+            f.name: f.backfill(state) if f.name not in state and f.backfill is not None else state.get(f.name)
+            for f in self.FIELDS
+            if f.kind is Kind.COMPUTED
+        }
+
+    def missing_backfills(self, state: Mapping[str, Any]) -> list[str]:
+        return [f.name for f in self.FIELDS if f.backfill is not None and f.name not in state]
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {f.name: props[f.name] for f in self.FIELDS if f.kind is not Kind.COMPUTED and f.name in props}

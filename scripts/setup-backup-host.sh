@@ -57,7 +57,8 @@ host_python=$(command -v /usr/bin/python3 || command -v python3)
 requirements=$(mktemp)
 trap 'rm -f "$requirements"' EXIT
 (cd "$repo" && "$UV" export --frozen --only-group backup-host --no-hashes --no-emit-project --quiet) >"$requirements"
-key=$({ cat "$requirements"; "$host_python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-12)
+# "bytecode": venvs made before packages were compiled at install get rebuilt once.
+key=$({ cat "$requirements"; "$host_python" -c 'import sys; print(sys.version)'; echo bytecode; } | sha256sum | cut -c1-12)
 venv="$venvs/backup-host-venv-$key"
 if [ ! -f "$venv/.installed" ]; then
   echo "setup-backup-host: installing the backup host's packages into $venv" >&2
@@ -65,7 +66,8 @@ if [ ! -f "$venv/.installed" ]; then
   chmod a+rx "$venvs" "$(dirname "$venvs")"
   rm -rf "$venv"
   "$UV" venv --quiet --python "$host_python" "$venv"
-  "$UV" pip install --quiet --python "$venv/bin/python" --link-mode copy -r "$requirements"
+  # Compiled at install: where PYTHONDONTWRITEBYTECODE is set, each nightly run would compile them again.
+  "$UV" pip install --quiet --python "$venv/bin/python" --link-mode copy --compile-bytecode -r "$requirements"
   chmod -R a+rX "$venv"
   touch "$venv/.installed"
 fi

@@ -47,10 +47,11 @@ from components.provider_base import (
     mutable,
 )
 
-# Polls start fast (small sites build in seconds) and slow down, to stay far below
-# Netlify's 500 requests a minute during long builds.
+# Polls start fast (small sites build in seconds), then once a second like netlify-cli's
+# wait for a deploy (DEPLOY_POLL = 1000 in its src/utils/deploy/constants.ts): 60 requests a
+# minute, far below Netlify's 500. A slower poll only makes a 3 a.m. flip wait longer.
 FIRST_POLL_S = 0.5
-MAX_POLL_S = 2.0
+MAX_POLL_S = 1.0
 START_ATTEMPTS = 5
 
 
@@ -211,7 +212,11 @@ class ProductionBuildProvider(DeclaredProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = super().check(olds, news)
         props = dict(checked.inputs or news)
-        due = not olds or olds.get("built_fingerprint") != props.get("fingerprint") or self.extra_changes(olds, props)
+        # The engine hands `check` the old inputs, not the outputs (`built_fingerprint` is not
+        # there): a build is due when the fingerprint moved or a pin is released. A no-op
+        # preview then makes no Netlify call at all.
+        released = bool(olds.get("pinned")) and not props.get("pinned")
+        due = not olds or olds.get("fingerprint") != props.get("fingerprint") or released
         props["ships"] = ""
         if due and not props.get("pinned") and isinstance(props.get("site_id"), str):
             props["ships"] = _what_ships(props)

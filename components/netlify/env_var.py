@@ -59,6 +59,10 @@ def _site_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
         return None  # a preview may run offline; create checks again before writing anything
 
 
+def _production(props: dict[str, Any]) -> Any:
+    return dict(props.get("values") or {}).get("production")
+
+
 def env_body(props: dict[str, Any]) -> JSON:
     """The API's body for a variable from its key, scopes, is_secret and values by context."""
     return {
@@ -88,10 +92,19 @@ class EnvVarProvider(DeclaredProvider):
         # "no value"): plain words for the preview, never a value; follows `values`.
         guard("sources"),
         computed("updated_at"),
+        # Netlify's stamp of the write that gave `production` its current value: a deploy created
+        # before it runs with an earlier value (live_secrets.py). Other writes leave it.
+        # A state from before it: its last write is the best bound known (live_secrets.py).
+        computed("value_since", backfill=lambda state: state.get("updated_at") or ""),
     )
 
-    def outputs(self, props: dict[str, Any], remote: JSON) -> dict[str, Any]:
-        return {**self.inputs_of(props), "updated_at": remote.get("updated_at", "")}
+    def outputs(self, props: dict[str, Any], remote: JSON, olds: dict[str, Any] | None = None) -> dict[str, Any]:
+        stamp = remote.get("updated_at", "")
+        since = stamp
+        if olds is not None and _production(olds) == _production(props):
+            # State written before `value_since` existed: its last write is the best bound known.
+            since = olds.get("value_since") or olds.get("updated_at") or stamp
+        return {**self.inputs_of(props), "updated_at": stamp, "value_since": since}
 
     def validate(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         failures = [
@@ -128,7 +141,7 @@ class EnvVarProvider(DeclaredProvider):
         forget(api_url, site_id)
         with netlify_client(api_url) as client:
             updated = client.upsert_env(account_id, site_id, key, env_body(news))
-        return self.outputs(news, updated)
+        return self.outputs(news, updated, olds)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         api_url, account_id, site_id, key = (props[k] for k in ADDRESS_KEYS)
@@ -169,6 +182,7 @@ class EnvVar(Resource, module="netlify", name="EnvVar"):
     """One site environment variable; `values` maps deploy context -> value."""
 
     updated_at: pulumi.Output[str]
+    value_since: pulumi.Output[str]
 
     def __init__(
         self,

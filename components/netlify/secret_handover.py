@@ -47,21 +47,26 @@ class SecretHandoverProvider(DeclaredProvider):
         guard("timeout_s"),
         computed("handover_deploy_id"),
         computed("rotated_at"),
+        # Netlify's stamp of the `new,old` write that first gave the site the current value, or ""
+        # when the variable's own write did (created, or changed while pinned): live_secrets.py.
+        computed("since", backfill=lambda _state: ""),
     )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = {**props, "handover_deploy_id": "", "rotated_at": 0.0}
+        outs = {**props, "handover_deploy_id": "", "rotated_at": 0.0, "since": ""}
         return CreateResult(f"{props['site_id']}/{props['key']}/handover", outs)
 
     def update_remote(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         old, new = str(olds.get("value") or ""), str(news.get("value") or "")
         outs = self.kept_outputs(olds, news)
-        if not old or old == new or olds.get("site_id") != news.get("site_id"):
+        if old == new:
             return outs
+        if not old or olds.get("site_id") != news.get("site_id"):
+            return {**outs, "since": ""}
         if news.get("pinned"):
             # A pinned site publishes nothing new: the ordinary build carries the new value
             # when the pin is released; the sender's retries cover the gap.
-            return {**outs, "rotated_at": time.time()}
+            return {**outs, "rotated_at": time.time(), "since": ""}
         account_id, site_id, key = news["account_id"], news["site_id"], news["key"]
         body = env_body(
             {
@@ -72,10 +77,11 @@ class SecretHandoverProvider(DeclaredProvider):
             }
         )
         with netlify_client(news["api_url"]) as client:
-            client.upsert_env(account_id, site_id, key, body)
+            written = client.upsert_env(account_id, site_id, key, body)
             deploy_id = ensure_build(client, site_id, client.list_env(account_id, site_id))
             wait_until_ready(client, deploy_id, float(news.get("timeout_s", 900)))
-        return {**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time()}
+        since = str(written.get("updated_at") or "")
+        return {**outs, "handover_deploy_id": deploy_id, "rotated_at": time.time(), "since": since}
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # the variable belongs to its EnvVar resource
@@ -84,6 +90,7 @@ class SecretHandoverProvider(DeclaredProvider):
 class SecretHandover(Resource, module="netlify", name="SecretHandover"):
     handover_deploy_id: pulumi.Output[str]
     rotated_at: pulumi.Output[float]
+    since: pulumi.Output[str]
 
     def __init__(
         self,

@@ -22,6 +22,27 @@ from components.netlify.variables import (
 )
 
 
+def secret_records(
+    variables: list[SiteVariable], handovers: dict[str, SecretHandover], env_vars: dict[str, EnvVar]
+) -> pulumi.Output[dict[str, dict[str, str]]]:
+    """For each secret that verifies a sender: when its current value reached Netlify (the handover's
+    `new,old` write, else the variable's own) and the stamp of the stack's last write (live_secrets.py)."""
+
+    def record(variable: SiteVariable) -> pulumi.Output[dict[str, str]]:
+        handover, env_var = handovers[variable.key], env_vars[variable.key]
+        return pulumi.Output.all(handover.since, env_var.value_since, env_var.updated_at).apply(
+            lambda stamps: {
+                # A state written before `value_since` existed: its last write bounds it.
+                "since": str(stamps[0] or stamps[1] or stamps[2] or ""),
+                "written": str(stamps[2] or ""),
+                "verifies": variable.verifies,
+            }
+        )
+
+    records = {v.key: record(v) for v in variables if v.key in handovers}
+    return pulumi.Output.all(**records).apply(dict) if records else pulumi.Output.from_input({})
+
+
 def written(variable: SiteVariable, contexts: tuple[str, ...]) -> pulumi.Output[dict[str, object]]:
     """Everything a write of the variable sets, so the build fingerprint moves whenever
     Netlify's `updated_at` of the variable does (a refresh after `up` then finds nothing stale)."""
@@ -41,6 +62,7 @@ class NetlifySite(pulumi.ComponentResource):
     build_deploy_id: pulumi.Output[str]
     build_ships: pulumi.Output[str]
     published_deploy_id: pulumi.Output[str]
+    publishes: pulumi.Output[str]
     unmanaged_keys: pulumi.Output[list[str]]
     handovers: dict[str, SecretHandover]
 
@@ -66,8 +88,8 @@ class NetlifySite(pulumi.ComponentResource):
             for variable in args.variables
             if variable.handover
         }
-        env_vars = [
-            EnvVar(
+        env_vars = {
+            variable.key: EnvVar(
                 f"{name}-{variable.key}",
                 api_url=netlify.api_url,
                 account_id=netlify.account_id,
@@ -87,7 +109,7 @@ class NetlifySite(pulumi.ComponentResource):
                 ),
             )
             for variable in args.variables
-        ]
+        }
 
         values = pulumi.Output.all(
             **{variable.key: written(variable, netlify.env_contexts) for variable in args.variables}
@@ -102,7 +124,7 @@ class NetlifySite(pulumi.ComponentResource):
             account_id=netlify.account_id,
             site_id=netlify.site_id,
             declared_keys=declared,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=env_vars),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(env_vars.values())),
         )
         build = ProductionBuild(
             f"{name}-build",
@@ -114,18 +136,21 @@ class NetlifySite(pulumi.ComponentResource):
             pinned=netlify.pinned_deploy is not None,
             wait=netlify.wait_for_deploy,
             timeout_s=netlify.deploy_timeout_s,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*env_vars, inventory]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*env_vars.values(), inventory]),
         )
         published = PublishedDeploy(
             f"{name}-published",
             api_url=netlify.api_url,
+            account_id=netlify.account_id,
             site_id=netlify.site_id,
             pinned_deploy=netlify.pinned_deploy,
             latest_build=build.deploy_id,
+            secrets=secret_records(args.variables, self.handovers, env_vars),
             opts=child,
         )
         self.unmanaged_keys = inventory.unmanaged_keys
         self.build_deploy_id = build.deploy_id
         self.build_ships = build.ships
         self.published_deploy_id = published.published_deploy_id
+        self.publishes = published.publishes
         self.register_outputs({"buildDeployId": self.build_deploy_id, "publishedDeployId": self.published_deploy_id})

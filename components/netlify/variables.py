@@ -71,6 +71,8 @@ class SiteVariable:
     # A secret that verifies what a sender signs: on rotation the site accepts old and
     # new until the new one is live (see components/netlify/secret_handover.py).
     handover: bool = False
+    # What the site verifies with it, in words for the report of a live deploy without it.
+    verifies: str = ""
     # What deploy previews, branch deploys and `dev` get; None: no value there.
     preview_value: pulumi.Input[str] | None = None
     # Where preview_value comes from, for the preview's "which context gets what".
@@ -163,7 +165,11 @@ def site_variables(
     ]
     if stripe_webhook_secret is not None:
         secret = pulumi.Output.secret(stripe_webhook_secret)
-        variables.append(SiteVariable("STRIPE_WEBHOOK_SECRET", secret, secret=True, handover=True))
+        variables.append(
+            SiteVariable(
+                "STRIPE_WEBHOOK_SECRET", secret, secret=True, handover=True, verifies="every Stripe webhook event"
+            )
+        )
     if app.twilio is not None:
         variables += [
             variable("TWILIO_ACCOUNT_SID", app.twilio.account_sid, "twilioAccountSid"),

@@ -10,6 +10,12 @@ secret handed over) is the cascade, not drift, and is not listed as such.
 Each changed field is shown old → new; a secret field only as "changed" (the engine's events
 carry secrets masked, and the provider reports names, never values).
 
+A refresh can also find something wrong that is no hand change: a live deploy that cannot
+verify the current Stripe webhook secret (after a rollback to a deploy built before it rotated,
+a hand restore, a rotation whose build failed). The provider's `read` says so in whole
+sentences (`components.provider_base.ALERTS`), each naming the way out; they are listed as
+alerts on every check until the cause is gone.
+
 Exit 0: no drift. 1: drift, listed. 2: could not check (API unreachable, no such
 stack, bad config): the preview failed, so nothing is known.
 """
@@ -32,6 +38,7 @@ from scripts.sfops.output import checks_table
 
 # Kept in step with components.provider_base.DRIFTED; not imported so `sfops` stays light.
 DRIFTED = "drifted"
+ALERTS = "alerts"
 MASKED = "[secret]"
 IGNORED_OPS = frozenset({"same", "refresh", "read", "discard"})
 VERBS = {
@@ -70,6 +77,7 @@ class Drifted:
     name: str
     op: str
     changes: tuple[FieldChange, ...] = field(default=())
+    alerts: tuple[str, ...] = field(default=())
 
     @property
     def properties(self) -> list[str]:
@@ -78,7 +86,8 @@ class Drifted:
     @property
     def description(self) -> str:
         how = VERBS.get(self.op, self.op)
-        return f"{how}: {'; '.join(c.describe() for c in self.changes)}" if self.changes else how
+        said = f"{how}: {'; '.join(c.describe() for c in self.changes)}" if self.changes else how
+        return " | ".join([said, *self.alerts] if self.changes else self.alerts) if self.alerts else said
 
 
 def _show(value: Any) -> str:
@@ -111,7 +120,11 @@ def hand_change(urn: str, type_: str, old: Mapping[str, Any] | None, new: Mappin
         return None
     fresh = sorted(set(new.get(DRIFTED) or ()) - set(old.get(DRIFTED) or ()))
     changes = [c for f in fresh for c in field_changes(f, old.get(f), new.get(f))]
-    return Drifted(urn, type_, name, "changed", tuple(changes)) if changes else None
+    # Alerts are the state of the live object now: shown whenever the refresh finds them.
+    alerts = tuple(str(alert) for alert in new.get(ALERTS) or ())
+    if not changes and not alerts:
+        return None
+    return Drifted(urn, type_, name, "changed" if changes else "alert", tuple(changes), alerts)
 
 
 def planned_change(metadata: events.StepEventMetadata) -> Drifted | None:
@@ -186,6 +199,7 @@ def command(app: AppContext) -> None:
                 "op": d.op,
                 "properties": d.properties,
                 "changes": [c.as_json() for c in d.changes],
+                "alerts": list(d.alerts),
                 "urn": d.urn,
             }
             for d in drifted
@@ -198,7 +212,14 @@ def command(app: AppContext) -> None:
             return
         rows = [(f"{d.name} ({d.type.split(':')[-1]})", d.op, d.description) for d in drifted]
         console.print(checks_table(f"drift in stack {app.stack}", rows))
-        console.print(f"{len(drifted)} resource(s) drifted; `pulumi up --refresh --stack {app.stack}` puts them back")
+        changed = [d for d in drifted if d.op != "alert"]
+        if changed:
+            console.print(
+                f"{len(changed)} resource(s) drifted; `pulumi up --refresh --stack {app.stack}` puts them back"
+            )
+        if any(d.alerts for d in drifted):
+            # A pin is declared, not drifted: `up` keeps it; each alert names its own way out.
+            console.print("alerts: the live site is not as the stack needs it; each names its way out")
 
     app.out.result(data, render)
     click.get_current_context().exit(int(Exit.FAILED if drifted else Exit.OK))

@@ -194,3 +194,39 @@ def test_read_names_a_field_changed_by_hand_and_keeps_naming_it(
     # Once `pulumi refresh` wrote it into state, the next read still names it (no flip-flop).
     again = provider.read("id", outs).outs or {}
     assert again.get(DRIFTED, []) == outs.get(DRIFTED, [])
+
+
+BACKFILLED = [c for c in CASES if c[1].backfill is not None]
+
+
+def test_the_fields_added_after_stacks_were_written_are_declared() -> None:
+    assert {case_id(c) for c in BACKFILLED} >= {"EnvVarProvider.value_since", "SecretHandoverProvider.since"}
+
+
+@pytest.mark.parametrize("case", BACKFILLED, ids=case_id)
+def test_a_state_older_than_a_computed_field_gets_it_once_without_a_vendor_call(
+    case: tuple[type[DeclaredProvider], Field], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preview sees an output missing from state as unknown, and so everything the program builds
+    from it as a change, at every preview: one state-only update records the backfill instead."""
+    provider_type, f = case
+    provider = provider_type()
+    current = state_of(provider_type)
+    old = {k: v for k, v in current.items() if k != f.name}
+    diff = provider.diff("id", old, dict(current))
+    assert diff.changes
+    assert not diff.replaces
+
+    def no_call(*_args: Any) -> dict[str, Any]:
+        raise AssertionError(f"recording {f.name} must not call the vendor")
+
+    monkeypatch.setattr(provider, "update_remote", no_call)
+    monkeypatch.setattr(provider, "extra_changes", lambda _o, _n: [])
+    outputs = provider.update("id", old, dict(current)).outs or {}
+    assert f.backfill is not None
+    assert outputs[f.name] == f.backfill(old)
+    assert not provider.diff("id", outputs, dict(current)).changes, "once recorded, no change"
+
+    # A refresh records it too.
+    monkeypatch.setattr(provider, "read_remote", lambda _id, _props: {})
+    assert f.name in (provider.read("id", old).outs or {})
