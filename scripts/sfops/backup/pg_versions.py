@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.sfops.backup.psql import psql_rows
+
 
 class VersionError(Exception):
     pass
@@ -47,16 +49,13 @@ def check_versions(pg_dump: str, psql: str, env: dict[str, str]) -> Versions:
     if out.returncode != 0:
         raise VersionError(f"{pg_dump} --version failed: {out.stderr.strip()[:200]}")
     dump_version, dump_major = parse_pg_dump_version(out.stdout)
-    query = subprocess.run(
-        [psql, "-X", "-A", "-t", "-q", "-w", "-c", "SELECT current_setting('server_version_num'), version()"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+    rows = psql_rows(
+        psql,
+        env,
+        "SELECT current_setting('server_version_num'), version()",
+        lambda err: VersionError(f"cannot connect to the database: {err}"),
     )
-    if query.returncode != 0:
-        raise VersionError(f"cannot connect to the database: {query.stderr.strip()[:300]}")
-    num_text, _, full = query.stdout.strip().partition("|")
+    num_text, full = rows[0]
     server_major = major_of_version_num(int(num_text))
     server = re.search(r"PostgreSQL (\S+)", full)
     versions = Versions(dump_version, dump_major, server[1] if server else num_text, server_major)

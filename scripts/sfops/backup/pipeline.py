@@ -26,6 +26,7 @@ from scripts.sfops.backup.database_url import libpq_env
 from scripts.sfops.backup.manifest import Manifest, manifest_key_for, object_key
 from scripts.sfops.backup.multipart import MultipartWriter, UploadError
 from scripts.sfops.backup.pg_versions import Versions, check_versions, program
+from scripts.sfops.backup.psql import psql_rows
 from scripts.sfops.backup.settings import BackupSettings
 from scripts.sfops.backup.stderr_tail import StderrTail
 from scripts.sfops.backup.supabase_schemas import describe, dump_arguments
@@ -82,17 +83,8 @@ CONTENTS_QUERY = (
 
 def _contents(psql: str, env: dict[str, str]) -> dict[str, object]:
     """The manifest's description of what the dump holds (schemas and extensions as the job starts)."""
-    query = subprocess.run(
-        [psql, "-X", "-A", "-t", "-q", "-w", "-F", "\t", "-c", CONTENTS_QUERY],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if query.returncode != 0:
-        raise BackupFailed(f"cannot list the database's schemas: {query.stderr.strip()[:300]}")
-    rows = [line.split("\t", 1) for line in query.stdout.splitlines() if "\t" in line]
-    return describe([name for kind, name in rows if kind == "s"], [name for kind, name in rows if kind == "e"])
+    rows = psql_rows(psql, env, CONTENTS_QUERY, lambda err: BackupFailed(f"cannot list the database's schemas: {err}"))
+    return describe([row[1] for row in rows if row[0] == "s"], [row[1] for row in rows if row[0] == "e"])
 
 
 def run_backup(settings: BackupSettings, s3: S3Client | None = None) -> Manifest:
