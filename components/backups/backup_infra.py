@@ -61,11 +61,13 @@ class BackupInfra(pulumi.ComponentResource):
         config = args.config
         settings = config.bucket
 
-        if settings.object_lock_mode:
+        if settings.object_lock_mode == "COMPLIANCE":
+            # Refused on local and loopback stacks (config); elsewhere it is the operator's choice, said out loud.
             pulumi.log.warn(
-                f"backups: Object Lock ({settings.object_lock_mode.lower()}, {settings.object_lock_days} days) "
-                f"on bucket {settings.name} cannot be turned off once applied; a later change that needs it off "
-                "is refused",
+                f"backups: Object Lock in compliance mode ({settings.object_lock_days} days) on bucket "
+                f"{settings.name}: no one, the account's root user included, can delete a backup or shorten its "
+                "retention before it ends, and the bucket cannot be deleted while it holds one; governance mode "
+                "keeps a break-glass way out",
                 resource=self,
             )
         if not settings.deny_insecure_transport:

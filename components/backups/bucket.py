@@ -4,9 +4,12 @@ Controls (each one an input property, read back on refresh, so drift shows by na
 `versioning`, `encryption` (SSE-S3 or SSE-KMS), `ownership` (BucketOwnerEnforced: ACLs off),
 `public_access_block` (all four settings), `policy` (deny non-TLS access; deny object deletion to all but the
 break-glass principal), `lifecycle` (expiration, noncurrent-version expiration,
-abort incomplete multipart uploads) and `object_lock` (optional; governance or
-compliance). Object Lock cannot be turned off once a bucket has it: `check` refuses
-a change that would need that, before any call.
+abort incomplete multipart uploads) and `object_lock` (on for every stack: a default retention
+in governance mode, or compliance where the operator chose it). Object Lock cannot be turned off
+once a bucket has it: `check` refuses a change that would need that, before any call. A bucket
+made before Object Lock was the default gets it on the next `up`: S3 enables Object Lock on an
+existing versioned bucket (API Reference, PutObjectLockConfiguration: "You can enable Object Lock
+for new or existing buckets"); the versions already there keep no retention, every new one does.
 
 `pulumi destroy` deletes the bucket only when it is empty: backups are never
 deleted by a deployment tool (see the error message for what to do).
@@ -98,6 +101,25 @@ def conditional_write_statement(name: str, prefix: str) -> dict[str, Any]:
     }
 
 
+# What could undo Object Lock on a version: bypassing governance (deleting or shortening a locked
+# version), setting a retention (a shorter one needs the bypass too), a legal hold (which would
+# keep a version past the lifecycle). IAM grants none of them to the uploader or the restore
+# identity; this Deny keeps them from everyone but break-glass, whatever else IAM grants (S3 User
+# Guide, "Object Lock considerations": Bypassing governance mode, s3:BypassGovernanceRetention).
+LOCK_ACTIONS = ("s3:BypassGovernanceRetention", "s3:PutObjectLegalHold", "s3:PutObjectRetention")
+
+
+def lock_statement(objects_arn: str, break_glass_principal: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyLockChangesExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(LOCK_ACTIONS),
+        "Resource": objects_arn,
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": break_glass_principal}},
+    }
+
+
 def _tls_statement(name: str) -> dict[str, Any]:
     return {
         "Sid": "DenyInsecureTransport",
@@ -127,6 +149,7 @@ def bucket_policy(
         statements.append(conditional_write_statement(name, prefix))
     if deny_insecure_transport:
         statements.append(_tls_statement(name))
+    statements.append(lock_statement(objects_arn, break_glass_principal))
     statements.append(
         {
             "Sid": "DenyObjectDeletionExceptBreakGlass",
@@ -350,6 +373,26 @@ def read_controls(client: S3Client, bucket: str) -> dict[str, Any]:
     }
 
 
+def _put_object_lock(client: S3Client, bucket: str, mode: str, days: int) -> None:
+    """Object Lock on with its default retention; on a bucket made without it too (versioning is
+    written first: S3 requires it). Only new versions get the default retention."""
+    configuration: Any = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": mode, "Days": days}}}
+    try:
+        client.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=configuration)
+    except ClientError as exc:
+        if error_code(exc) not in ("InvalidBucket", "InvalidBucketState"):
+            raise
+        # S3 enables Object Lock on an existing versioned bucket; an S3 server that cannot (moto
+        # before our local server's fix, some S3-compatible stores) says so here.
+        raise RuntimeError(
+            f"bucket {bucket!r}: this S3 server refuses to turn Object Lock on for an existing bucket "
+            f"({exc.response.get('Error', {}).get('Message', '')}). On the local stack, restart the local S3 "
+            "server (make services-down && make services-up: it now does it as AWS does; it starts empty) and "
+            "run pulumi up --refresh. Elsewhere, move backups to a new bucket (a new backupBucket name: it is "
+            "created with Object Lock) and retire this one (README: retiring)"
+        ) from None
+
+
 def write_control(client: S3Client, bucket: str, control: str, value: Any) -> None:
     if control == "versioning":
         client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": value})
@@ -369,13 +412,7 @@ def write_control(client: S3Client, bucket: str, control: str, value: Any) -> No
         client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
     elif control == "object_lock":
         if value["mode"]:
-            client.put_object_lock_configuration(
-                Bucket=bucket,
-                ObjectLockConfiguration={
-                    "ObjectLockEnabled": "Enabled",
-                    "Rule": {"DefaultRetention": {"Mode": value["mode"], "Days": int(value["days"])}},
-                },
-            )
+            _put_object_lock(client, bucket, str(value["mode"]), int(value["days"]))
     elif control == "logging":
         status: Any = (
             {"LoggingEnabled": {"TargetBucket": value["target_bucket"], "TargetPrefix": value["target_prefix"]}}

@@ -65,6 +65,7 @@ DEFAULT_SCHEDULE = "0 2 * * *"
 DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com"
 ABORT_MULTIPART_DAYS = 1
 LOCK_MODES = ("governance", "compliance")
+DEFAULT_LOCK_MODE = "governance"  # Object Lock is on for every stack (issue 21); see _object_lock
 DEFAULT_FRESHNESS_HOURS = 26  # a daily schedule plus two hours (scripts/sfops/monitoring/backup_freshness.py)
 DEFAULT_EXPIRY_MARGIN_DAYS = 14
 
@@ -80,7 +81,7 @@ class BucketSettings:
     expiration_days: int
     noncurrent_days: int
     abort_multipart_days: int
-    object_lock_mode: str | None  # "GOVERNANCE" | "COMPLIANCE" | None
+    object_lock_mode: str  # "GOVERNANCE" | "COMPLIANCE": on for every stack
     object_lock_days: int
     deny_insecure_transport: bool
     prefix: str  # the only key prefix the uploader may write
@@ -153,6 +154,65 @@ def _recipients(inline: str, file_name: str, problems: list[str], stack_name: st
     return " ".join(found)
 
 
+def _object_lock(
+    values: Mapping[str, str], problems: list[str], *, expiration: int, floor_days: int, local: bool
+) -> tuple[str, int]:
+    """Object Lock's default retention, on every stack: (mode "GOVERNANCE"|"COMPLIANCE", days).
+
+    Every version the bucket receives is locked for `days` from its creation. A PUT over an
+    existing key (moto lets one through; under Object Lock S3 adds a version) makes the original
+    noncurrent, and the lifecycle's NoncurrentVersionExpiration would delete it
+    backupNoncurrentDays later; under the lock it goes at the later of the two, never before its
+    retention ends (S3 User Guide, "Object Lock considerations": lifecycle rules cannot delete a
+    locked version). So the retention is the floor under an original, whatever is written over it:
+    - at least backupFreshnessHours + backupExpiryMarginDays (`floor_days`), the floor the newest
+      backup has against expiry: if someone rewrites the last good backup and stops the schedule,
+      the original stays restorable (by version id) for as long past the freshness alert as the
+      margin promises. An original goes at max(creation + retention, rewrite + noncurrent days):
+      the noncurrent window always runs from the rewrite, which the attacker picks; the lock is a
+      floor counted from the backup's creation, which no one can move. So the retention is
+      compared with the alert and its margin, not with backupNoncurrentDays;
+    - at most backupExpirationDays, so the lifecycle's expiry is never held up by a lock;
+    - by default backupExpirationDays: every backup is held for all of its current life.
+    Governance mode: only a principal allowed s3:BypassGovernanceRetention, sending the bypass
+    header, can delete early (the break-glass path; the bucket policy denies it to everyone
+    else). Compliance mode binds even the account's root user until the retention ends.
+    """
+    mode_raw = (values.get("backupObjectLockMode", "").strip() or DEFAULT_LOCK_MODE).lower()
+    if mode_raw not in LOCK_MODES:
+        problems.append(
+            f"backupObjectLockMode: {mode_raw!r} is not an Object Lock mode; allowed: governance (the default), "
+            "compliance. Object Lock is on for every stack and cannot be turned off once a bucket has it "
+            "(fix: pulumi config set backupObjectLockMode governance, or rm it)"
+        )
+    elif mode_raw == "compliance" and local:
+        problems.append(
+            "backupObjectLockMode: compliance on a local or test stack would make its bucket undeletable until "
+            "every version's retention ends: compliance cannot be bypassed, not even by the S3 administrator, so "
+            "pulumi destroy and make demo-down could not finish (fix: pulumi config set backupObjectLockMode "
+            "governance, or rm it)"
+        )
+    # Unset (or 0, the schema's default) is backupExpirationDays.
+    unset = values.get("backupObjectLockDays", "").strip() in ("", "0")
+    days = expiration if unset else _int(values, "backupObjectLockDays", expiration, 1, 36500, problems)
+    if days > expiration:
+        problems.append(
+            f"backupObjectLockDays: retention of {days} days is longer than backupExpirationDays "
+            f"({expiration}): the lifecycle could not expire locked backups "
+            f"(fix: pulumi config set backupObjectLockDays {expiration}, or raise backupExpirationDays)"
+        )
+    elif days < floor_days <= expiration:  # (an expiry below the floor is reported on its own)
+        problems.append(
+            f"backupObjectLockDays: retention of {days} days ends before backupFreshnessHours plus "
+            f"backupExpiryMarginDays ({floor_days} days): someone with the uploader's key could rewrite the "
+            "last backup, stop the schedule, and the lifecycle would delete the original (a noncurrent version "
+            "after backupNoncurrentDays) before the freshness alert's margin ran out "
+            f"(fix: pulumi config set backupObjectLockDays {floor_days}, or rm it for backupExpirationDays, "
+            f"{expiration})"
+        )
+    return mode_raw.upper(), days
+
+
 def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_name: str = "") -> BackupConfig | None:
     """`values`: the stack's config without the project namespace (`backupBucket` -> value)."""
     before = len(problems)
@@ -211,29 +271,6 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
         )
     expiration = _int(values, "backupExpirationDays", 35, 1, 36500, problems)
     noncurrent = _int(values, "backupNoncurrentDays", 7, 1, 36500, problems)
-    lock_raw = get("backupObjectLockMode").lower()
-    lock_mode: str | None = None
-    lock_days = 0
-    if lock_raw:
-        if lock_raw not in LOCK_MODES:
-            problems.append(
-                f"backupObjectLockMode: {lock_raw!r} is not an Object Lock mode; allowed: governance, compliance "
-                "(Object Lock cannot be turned off once a bucket has it)"
-            )
-        else:
-            lock_mode = lock_raw.upper()
-        lock_days = _int(values, "backupObjectLockDays", 0, 1, 36500, problems)
-        if lock_days > expiration:
-            problems.append(
-                f"backupObjectLockDays: retention of {lock_days} days is longer than backupExpirationDays "
-                f"({expiration}): the lifecycle could not expire locked backups "
-                f"(fix: pulumi config set backupObjectLockDays {expiration}, or raise backupExpirationDays)"
-            )
-    elif get("backupObjectLockDays") not in ("", "0"):
-        problems.append(
-            "backupObjectLockDays: set, but backupObjectLockMode is not "
-            "(fix: pulumi config set backupObjectLockMode governance|compliance, or rm backupObjectLockDays)"
-        )
     freshness_hours = _int(values, "backupFreshnessHours", DEFAULT_FRESHNESS_HOURS, 1, 8760, problems)
     margin_days = _int(values, "backupExpiryMarginDays", DEFAULT_EXPIRY_MARGIN_DAYS, 0, 3650, problems)
     # S3's lifecycle expires by age, whether or not newer backups exist: the newest backup must
@@ -247,6 +284,13 @@ def parse_backup_config(values: Mapping[str, str], problems: list[str], stack_na
             f"({margin_days} days) (fix: pulumi config set backupExpirationDays {needed_days}, or lower "
             "backupFreshnessHours / backupExpiryMarginDays)"
         )
+    lock_mode, lock_days = _object_lock(
+        values,
+        problems,
+        expiration=expiration,
+        floor_days=needed_days,
+        local=stack_name == "local" or v.is_loopback_url(endpoint),
+    )
     deny_insecure_transport = _bool(values, "backupDenyInsecureTransport", True, problems)
     conditional_writes = _bool(values, "backupRequireConditionalWrites", True, problems)
     prefix = get("backupPrefix") or "db/"

@@ -9,6 +9,7 @@ import base64
 import binascii
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 # --- cron -----------------------------------------------------------------------------
 
@@ -169,3 +170,14 @@ def host_problem(host: str) -> str | None:
     except ValueError:
         pass
     return None if _HOSTNAME.match(host) else "expected a host name or an IP address"
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether a URL names this machine (the local stack's servers), whatever its scheme."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -13,7 +13,10 @@ restarted server starts empty (`pulumi up --refresh` recreates the local stack's
 What moto does not do (so the tests prove these another way): it does not enforce
 Block Public Access, never runs lifecycle rules, does not verify checksums, and
 ignores policy conditions other than StringEquals (a conditional Deny applies to
-every caller, whatever the transport or principal).
+every caller, whatever the transport or principal). Where moto is weaker than S3 on
+Object Lock (retention calls authorised as plain PutObject, governance shortened or
+bypassed by anyone, no lock for a bucket that holds objects), the server applies
+`local_services.s3.object_lock` first, which keeps the rules as AWS documents them.
 """
 
 from local_services.s3.server import ADMIN_USER, CREDENTIALS_FILE, s3_service

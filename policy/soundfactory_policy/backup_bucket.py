@@ -1,4 +1,4 @@
-"""The backup bucket keeps every hardening control (AWS Security Hub S3.1/5/8/10/13/14/15)."""
+"""The backup bucket keeps every hardening control (AWS Security Hub S3.1/5/8/10/13/14/15; Object Lock everywhere)."""
 
 from __future__ import annotations
 
@@ -35,14 +35,20 @@ def _denies_insecure_transport(statements: list[Mapping[str, Any]]) -> bool:
     )
 
 
-def _denies_deletion_but_break_glass(statements: list[Mapping[str, Any]]) -> bool:
+def _denies_but_break_glass(statements: list[Mapping[str, Any]], actions: set[str]) -> bool:
     return any(
         s.get("Effect") == "Deny"
         and s.get("Principal") == "*"
-        and {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= _listed(s.get("Action", []))
+        and actions <= _listed(s.get("Action", []))
         and bool(s.get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn"))
         for s in statements
     )
+
+
+DELETE_ACTIONS = {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+# Bypassing governance, or setting a retention or legal hold, would undo Object Lock on a version.
+LOCK_ACTIONS = {"s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"}
+LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 
 
 def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
@@ -66,8 +72,13 @@ def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
         # The access-log bucket (components.backups.bucket.log_bucket_state) holds S3's own
         # delivery logs, expired by its lifecycle: evidence, not backups, so no break-glass rule.
         holds_backups = props.get("holds") != "access-logs"
-        if holds_backups and not _denies_deletion_but_break_glass(statements):
+        if holds_backups and not _denies_but_break_glass(statements, DELETE_ACTIONS):
             problems.append("the bucket policy does not deny object deletion to all but the break-glass principal")
+        if holds_backups and not _denies_but_break_glass(statements, LOCK_ACTIONS):
+            problems.append(
+                "the bucket policy does not deny bypassing governance retention and setting retention or legal "
+                "holds to all but the break-glass principal"
+            )
         # Only the local stack's plain-HTTP loopback S3 server may go without the TLS rule:
         # it cannot speak TLS, and moto applies the conditional Deny to every request.
         tls_exempt = stack != PRODUCTION_STACK and is_loopback_http(props.get("endpoint_url"))
@@ -85,6 +96,11 @@ def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
             if not any((rule.get(field) or 0) > 0 for rule in enabled):
                 problems.append(f"no enabled lifecycle rule with {what}")
     lock = dict(props.get("object_lock") or {})
+    # Every stack's backups are write-once (FSBP S3.15); the access-log bucket cannot have Object
+    # Lock (S3 refuses a locked bucket as a log destination).
+    unlocked = lock.get("mode") not in LOCK_MODES or int(lock.get("days") or 0) < 1
+    if props.get("holds") != "access-logs" and known(props.get("object_lock")) and unlocked:
+        problems.append(f"Object Lock has no default retention ({lock or 'off'}): backups could be removed early")
     expiry = max((int(dict(r).get("expiration_days") or 0) for r in (lifecycle or []) if known(lifecycle)), default=0)
     if lock.get("mode") and expiry and int(lock.get("days") or 0) > expiry:
         problems.append(f"Object Lock retention ({lock.get('days')} days) is longer than the expiration ({expiry})")
@@ -94,7 +110,8 @@ def bucket_problems(props: Mapping[str, Any], stack: str) -> list[str]:
 backup_bucket_hardened = mandatory_policy(
     "backup-bucket-hardened",
     "The backup bucket keeps versioning, default encryption, all four Block Public Access settings, "
-    "a policy denying non-TLS requests and deletion by all but break-glass, and a full lifecycle.",
+    "a policy denying non-TLS requests and deletion or lock changes by all but break-glass, a full "
+    "lifecycle, and Object Lock with a default retention.",
     frozenset({BUCKET}),
     lambda args: [f"backup bucket {args.name}: {p}" for p in bucket_problems(args.props, stack_of(args.urn))],
 )

@@ -8,13 +8,13 @@ wrong, so an operator reading a failed run knows which breakage it is.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from components.backups.validation import is_loopback_url
 from components.netlify.api import NetlifyClient
 from components.netlify.variables import SiteVariable, site_variables
 from components.stack_config import StackConfig
@@ -61,16 +61,7 @@ class Check:
 
 
 def is_loopback_http(site_url: str) -> bool:
-    parts = urlsplit(site_url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "http":
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return urlsplit(site_url).scheme == "http" and is_loopback_url(site_url)
 
 
 def _site(check: str, detail: str, ok: bool) -> Check:

@@ -180,8 +180,7 @@ def stack_config(
         # nor s3:if-none-match (the Deny would refuse every write; proven for AWS in unit tests).
         "backupRequireConditionalWrites": "false",
         "backupBreakGlassPrincipal": BREAK_GLASS,
-        "backupObjectLockMode": "governance",
-        "backupObjectLockDays": "2",
+        # Object Lock as every stack has it by default: governance, held for backupExpirationDays.
         "backupExpirationDays": "30",
         "backupNoncurrentDays": "5",
         "backupRecipient": recipient,

@@ -10,9 +10,10 @@ a second version is refused (`--list` marks it), and the original restores by ve
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyrage
@@ -27,6 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.serial]
 __all__ = ["rig"]  # the module's own stack, built by the restore tests' fixture
 
 MIB = 1 << 20
+EXPIRATION_DAYS = 30  # the stack's backupExpirationDays (tests/integration/backup_support.py), the lock's default
+NONCURRENT_DAYS = 5  # its backupNoncurrentDays
 
 
 def _uploader(rig: Rig) -> Any:
@@ -90,6 +93,79 @@ def test_the_uploader_cannot_replace_or_delete_a_backup_with_its_own_write_path(
     assert _listed(rig, manifest["key"])["rewritten"] is False
 
 
+def _retention(rig: Rig, key: str, version: str) -> tuple[str, datetime.datetime]:
+    """A version's Object Lock, as S3 reports it on HEAD (moto has no GetObjectRetention)."""
+    head = rig.admin().head_object(Bucket=BUCKET, Key=key, VersionId=version)
+    return str(head.get("ObjectLockMode", "")), head.get("ObjectLockRetainUntilDate") or datetime.datetime.min
+
+
+def _days_from_now(days: float) -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
+
+
+@contextlib.contextmanager
+def _without_bucket_policy(rig: Rig) -> Iterator[Any]:
+    """moto applies the policy's conditional deletion Deny to everyone: lifted, only the lock is left
+    to stop the admin (whose IAM allows everything). Put back whatever happens."""
+    admin = rig.admin()
+    policy = admin.get_bucket_policy(Bucket=BUCKET)["Policy"]
+    admin.delete_bucket_policy(Bucket=BUCKET)
+    try:
+        yield admin
+    finally:
+        admin.put_bucket_policy(Bucket=BUCKET, Policy=policy)
+
+
+def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(rig: Rig) -> None:
+    manifest_key = _backup(rig)
+    manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    held = {key: _versions(rig, key)[0]["VersionId"] for key in (manifest["key"], manifest_key)}
+    for key, version in held.items():
+        mode, until = _retention(rig, key, version)
+        assert mode == "GOVERNANCE", key
+        assert until > _days_from_now(EXPIRATION_DAYS - 1), (key, until)
+
+    uploader = _uploader(rig)
+    restore = rig.servers.s3(rig.restore_env["AWS_ACCESS_KEY_ID"], rig.restore_env["AWS_SECRET_ACCESS_KEY"])
+    soon = _days_from_now(0.001)
+    for who, s3 in (("uploader", uploader), ("restore", restore)):
+        for key, version in held.items():
+            target = {"Bucket": BUCKET, "Key": key, "VersionId": version}
+            short = {"Mode": "GOVERNANCE", "RetainUntilDate": soon}
+            attempts = {
+                "delete, bypassing governance": _error(s3.delete_object, **target, BypassGovernanceRetention=True),
+                "shorten the retention": _error(s3.put_object_retention, **target, Retention=short),
+                "shorten it, bypassing": _error(
+                    s3.put_object_retention, **target, Retention=short, BypassGovernanceRetention=True
+                ),
+                "remove it by legal hold off": _error(s3.put_object_legal_hold, **target, LegalHold={"Status": "OFF"}),
+            }
+            # (moto answers a bucket-policy Deny with a bare 403, an IAM or lock refusal with AccessDenied)
+            assert set(attempts.values()) <= {"AccessDenied", "403"}, (who, key, attempts)
+        # Nor can a key write a backup that locks itself for less (S3 checks s3:PutObjectRetention).
+        own = _error(
+            s3.put_object,
+            Bucket=BUCKET,
+            Key=f"{manifest['key']}.{who}-short",
+            Body=b"x",
+            ObjectLockMode="GOVERNANCE",
+            ObjectLockRetainUntilDate=soon,
+        )
+        assert own == "AccessDenied", who
+    for key, version in held.items():
+        assert _retention(rig, key, version)[1] > _days_from_now(EXPIRATION_DAYS - 1), "the retention is as it was"
+
+    # The lock itself, not only IAM: an admin allowed everything, with the bucket policy lifted,
+    # still cannot delete a version or shorten its retention without bypassing governance.
+    with _without_bucket_policy(rig) as admin:
+        for key, version in held.items():
+            target = {"Bucket": BUCKET, "Key": key, "VersionId": version}
+            assert _error(admin.delete_object, **target) == "AccessDenied"
+            short = {"Mode": "GOVERNANCE", "RetainUntilDate": soon}
+            assert _error(admin.put_object_retention, **target, Retention=short) == "AccessDenied"
+    assert [v["VersionId"] for v in _versions(rig, manifest["key"])] == [held[manifest["key"]]]
+
+
 @pytest.mark.parametrize("what", ["object and manifest", "manifest only"])
 def test_a_rewritten_backup_is_refused_and_its_original_restores_by_version_id(rig: Rig, what: str) -> None:
     manifest_key = _backup(rig)
@@ -102,6 +178,21 @@ def test_a_rewritten_backup_is_refused_and_its_original_restores_by_version_id(r
         s3.put_object(Bucket=BUCKET, Key=manifest["key"], Body=body)
     s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=forged_manifest)
     assert len(_versions(rig, manifest_key)) == 2
+
+    # The original is now a noncurrent version, which the lifecycle deletes backupNoncurrentDays
+    # after the rewrite; its retention (backupExpirationDays from its creation) outlasts that, and
+    # S3's lifecycle cannot delete a locked version (S3 User Guide, "Object Lock considerations":
+    # lifecycle and Object Lock). moto never runs lifecycle: what it can show is the lock on the
+    # original, and that a permanent deletion (what NoncurrentVersionExpiration does) is refused.
+    originals = {manifest_key: _versions(rig, manifest_key)[-1]["VersionId"], manifest["key"]: original_version}
+    for key, version in originals.items():
+        mode, until = _retention(rig, key, version)
+        assert mode == "GOVERNANCE"
+        assert until > _days_from_now(NONCURRENT_DAYS), "the lock outlasts the noncurrent window"
+    with _without_bucket_policy(rig) as admin:
+        assert _error(admin.delete_object, Bucket=BUCKET, Key=manifest["key"], VersionId=original_version) == (
+            "AccessDenied"
+        )
 
     entry = _listed(rig, manifest["key"])
     assert entry["rewritten"] is True

@@ -127,7 +127,9 @@ def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deploy
     assert canonical_policy(policy) == canonical_policy(
         bucket_policy(BUCKET, BREAK_GLASS, deny_insecure_transport=False)
     )
-    (deny_delete,) = policy["Statement"]
+    deny_lock, deny_delete = policy["Statement"]
+    assert deny_lock["Sid"] == "DenyLockChangesExceptBreakGlass"
+    assert deny_lock["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}}
     assert deny_delete["Effect"] == "Deny"
     assert set(deny_delete["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
     assert deny_delete["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}}
@@ -140,7 +142,7 @@ def test_up_applies_every_bucket_control_readable_through_boto3(deployed: Deploy
     lock = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]
     assert lock["ObjectLockEnabled"] == "Enabled"
     assert lock["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
-    assert lock["Rule"]["DefaultRetention"]["Days"] == 2
+    assert lock["Rule"]["DefaultRetention"]["Days"] == 30  # the default: backupExpirationDays
     assert not lock["Rule"]["DefaultRetention"].get("Years")
     ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
     assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]  # ACLs disabled (FSBP S3.12)
@@ -293,14 +295,40 @@ def test_hand_edits_are_named_by_a_refreshing_preview_and_up_restores_them(deplo
 def test_turning_object_lock_off_fails_at_preview_without_a_call(deployed: Deployed) -> None:
     log = Path(str(deployed.servers.credentials_file.parent.parent / "s3.log"))
     calls_before = log.read_text().count('HTTP/1.1"')
-    deployed.stack.remove_config("backupObjectLockMode", "backupObjectLockDays")
-    try:
-        with pytest.raises(auto.CommandError) as failed:
-            deployed.stack.stack.preview(on_output=quiet)
-    finally:
-        deployed.stack.set_config({"backupObjectLockMode": "governance", "backupObjectLockDays": "2"})
-    assert "Object Lock cannot be turned off" in str(failed.value)
+    for key, value, phrase in (
+        ("backupObjectLockMode", "off", "Object Lock is on for every stack"),
+        ("backupObjectLockMode", "compliance", "compliance on a local or test stack"),
+        ("backupObjectLockDays", "3", "backupObjectLockDays: retention of 3 days ends before"),
+    ):
+        deployed.stack.set_config({key: value})
+        try:
+            with pytest.raises(auto.CommandError) as failed:
+                deployed.stack.stack.preview(on_output=quiet)
+        finally:
+            deployed.stack.remove_config(key)
+        assert phrase in str(failed.value), failed.value
     assert log.read_text().count('HTTP/1.1"') == calls_before, "the preview called the S3 server"
+
+
+def test_a_retention_changed_by_hand_is_named_by_drift_and_restored_by_up(deployed: Deployed) -> None:
+    s3 = deployed.admin()
+    s3.put_object_lock_configuration(
+        Bucket=BUCKET,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    drift = deployed.stack.sfops("--json", "drift")
+    assert drift.returncode == 1, drift.stderr
+    (resource,) = json.loads(drift.stdout)["resources"]
+    assert resource["properties"] == ["object_lock.days"], resource
+    assert resource["changes"] == [{"field": "object_lock.days", "old": 30, "new": 1}], resource
+    deployed.stack.stack.up(refresh=True, on_output=quiet)
+    retention = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]["Rule"]
+    assert retention["DefaultRetention"]["Mode"] == "GOVERNANCE"
+    assert retention["DefaultRetention"]["Days"] == 30
+    assert deployed.stack.sfops("drift").returncode == 0
 
 
 def test_no_secret_in_state_process_list_crontab_or_logs(deployed: Deployed) -> None:

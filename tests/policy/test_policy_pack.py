@@ -27,6 +27,7 @@ BAD_STACK = REPO / "tests" / "policy" / "bad_stack"
 # case -> (stack it runs as, the policy that must fail, a phrase of its message)
 BAD_CASES = {
     "bucket-unhardened": ("local", "backup-bucket-hardened", "versioning is 'Suspended'"),
+    "bucket-unlocked": ("local", "backup-bucket-hardened", "Object Lock has no default retention"),
     "bucket-remote-without-tls-rule": ("local", "backup-bucket-hardened", "does not deny requests without TLS"),
     "plain-secret": ("local", "secret-values-are-secret-variables", "STRIPE_SECRET_KEY holds a credential"),
     "secret-dev-value": ("local", "secret-values-are-secret-variables", "has a 'dev' value"),
@@ -112,7 +113,9 @@ def local_stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[StackHarn
         # Where the test's servers live replaces the fixed ports; every other setting is the local stack's
         # (the age recipient comes from the test's config, not from the demo's key file).
         local_plain.pop("backupRecipientFile", None)
-        harness.set_config({**local_plain, **plain, "backupObjectLockMode": "", "backupObjectLockDays": "0"}, secrets)
+        # Object Lock as the local stack has it: its defaults (governance, backupExpirationDays).
+        plain = {k: v for k, v in plain.items() if not k.startswith("backupObjectLock")}
+        harness.set_config({**local_plain, **plain}, secrets)
         yield harness
 
 

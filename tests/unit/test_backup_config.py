@@ -55,7 +55,8 @@ def test_a_valid_section_parses_with_secure_defaults(keys: dict[str, str]) -> No
     assert config.bucket.iam_endpoint_url is None
     assert config.bucket.kms_key_id is None
     assert config.bucket.deny_insecure_transport is True
-    assert config.bucket.object_lock_mode is None
+    # Object Lock on every stack: governance, each version held for all of its current life.
+    assert (config.bucket.object_lock_mode, config.bucket.object_lock_days) == ("GOVERNANCE", 35)
     assert (config.bucket.expiration_days, config.bucket.noncurrent_days, config.bucket.abort_multipart_days) == (
         35,
         7,
@@ -91,6 +92,36 @@ def test_object_lock_and_kms_parse(keys: dict[str, str]) -> None:
     assert config.bucket.kms_key_id == KEY_ARN
 
 
+def test_object_lock_retention_sits_between_the_alert_margin_and_the_expiry(keys: dict[str, str]) -> None:
+    """The floor follows backupFreshnessHours and backupExpiryMarginDays; the default follows the expiry."""
+    config, problems = parse({**base(keys), "backupObjectLockDays": "16"})
+    assert config is not None, problems
+    assert config.bucket.object_lock_days == 16
+    config, problems = parse({**base(keys), "backupObjectLockDays": "16", "backupExpiryMarginDays": "20"})
+    assert config is None
+    (problem,) = problems
+    assert problem.startswith("backupObjectLockDays: retention of 16 days ends before backupFreshnessHours")
+    assert "(fix: pulumi config set backupObjectLockDays 22, or rm it" in problem
+    for unset in ("", "0"):  # 0 is the schema's default: the expiry
+        config, problems = parse({**base(keys), "backupExpirationDays": "50", "backupObjectLockDays": unset})
+        assert config is not None, problems
+        assert config.bucket.object_lock_days == 50
+
+
+def test_compliance_is_refused_where_the_stack_is_a_local_or_test_one(keys: dict[str, str]) -> None:
+    problems: list[str] = []
+    values = {**base(keys), "backupObjectLockMode": "compliance"}
+    assert parse_backup_config(values, problems, "local") is None
+    assert any(p.startswith("backupObjectLockMode: compliance on a local or test stack") for p in problems), problems
+    problems = []
+    loopback = {**values, "s3EndpointUrl": "http://127.0.0.1:18090"}
+    assert parse_backup_config(loopback, problems, "it") is None
+    assert any("compliance cannot be bypassed" in p for p in problems), problems
+    config, problems = parse(values)  # prod on AWS: the operator's choice (warned at preview)
+    assert config is not None, problems
+    assert config.bucket.object_lock_mode == "COMPLIANCE"
+
+
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -103,8 +134,15 @@ BAD: list[tuple[str, dict[str, str], str]] = [
         {"backupObjectLockMode": "governance", "backupObjectLockDays": "60"},
         "backupObjectLockDays: retention of 60 days is longer than backupExpirationDays (35)",
     ),
-    ("lock days without mode", {"backupObjectLockDays": "5"}, "backupObjectLockDays: set, but backupObjectLockMode"),
+    (
+        "retention inside the alert margin",
+        {"backupObjectLockDays": "7"},
+        "backupObjectLockDays: retention of 7 days ends before backupFreshnessHours plus backupExpiryMarginDays "
+        "(16 days): someone with the uploader's key could rewrite the last backup",
+    ),
     ("unknown lock mode", {"backupObjectLockMode": "legal-hold"}, "is not an Object Lock mode"),
+    ("lock turned off", {"backupObjectLockMode": "off"}, "Object Lock is on for every stack"),
+    ("negative retention", {"backupObjectLockDays": "-3"}, "backupObjectLockDays: '-3' must be a whole number"),
     ("uppercase bucket", {"backupBucket": "SoundFactory"}, "backupBucket: 'SoundFactory' is a bucket name S3 rejects"),
     ("ip bucket", {"backupBucket": "192.168.1.1"}, "cannot look like an IP address"),
     ("reserved suffix", {"backupBucket": "backups-s3alias"}, "S3 reserves"),

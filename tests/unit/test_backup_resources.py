@@ -8,6 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from components.backups.bucket import (
+    LOCK_ACTIONS as BUCKET_LOCK_ACTIONS,
+)
 from components.backups.bucket import (
     LOCK_OFF_MESSAGE,
     BucketProvider,
@@ -15,6 +22,7 @@ from components.backups.bucket import (
     canonical_policy,
     desired_state,
     log_bucket_state,
+    write_control,
 )
 from components.backups.config import BucketSettings
 from components.backups.cron_host import crontab_line, env_file_content, marker_for, others, with_our_line
@@ -39,7 +47,7 @@ SETTINGS = BucketSettings(
 
 def test_policy_denies_plain_http_and_deletion_by_anyone_but_break_glass() -> None:
     policy = json.loads(desired_state(SETTINGS)["policy"])
-    _write_once, tls, deletion = policy["Statement"]
+    _write_once, tls, _lock, deletion = policy["Statement"]
     assert tls["Effect"] == "Deny"
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert tls["Resource"] == ["arn:aws:s3:::sf-backups", "arn:aws:s3:::sf-backups/*"]
@@ -77,6 +85,16 @@ PROD_POLICY = {
             },
         },
         tls_only("sf-backups"),
+        # Object Lock stays as set (S3 User Guide, "Object Lock considerations": bypassing
+        # governance needs s3:BypassGovernanceRetention; a retention or legal hold its own action).
+        {
+            "Sid": "DenyLockChangesExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:BypassGovernanceRetention", "s3:PutObjectLegalHold", "s3:PutObjectRetention"],
+            "Resource": "arn:aws:s3:::sf-backups/*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/break-glass"}},
+        },
         {
             "Sid": "DenyObjectDeletionExceptBreakGlass",
             "Effect": "Deny",
@@ -120,7 +138,7 @@ def test_access_logs_go_to_the_stacks_own_bucket_which_only_log_delivery_for_thi
 def test_local_policy_leaves_out_only_the_conditions_moto_cannot_evaluate() -> None:
     local = replace(SETTINGS, deny_insecure_transport=False, require_conditional_writes=False)
     sids = [s["Sid"] for s in json.loads(desired_state(local)["policy"])["Statement"]]
-    assert sids == ["DenyObjectDeletionExceptBreakGlass"]
+    assert sids == ["DenyLockChangesExceptBreakGlass", "DenyObjectDeletionExceptBreakGlass"]
 
 
 def test_canonical_policy_ignores_spelling_not_meaning() -> None:
@@ -158,6 +176,20 @@ def test_identities_are_least_privilege() -> None:
     whole_bucket = restore_policy("b", "")["Statement"]
     assert whole_bucket[0]["Resource"] == "arn:aws:s3:::b/*"
     assert "Condition" not in whole_bucket[1]
+
+
+def test_neither_identity_may_touch_object_lock() -> None:
+    """No retention, legal hold or governance bypass (nor a wildcard that would include them) for
+    the uploader or the restore identity, with or without a KMS key; the bucket policy denies them too."""
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    for policy in (uploader_policy("b", "db/"), restore_policy("b", "db/"), uploader_policy("b", "db/", key)):
+        actions = [
+            a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+        assert not [a for a in actions if "*" in a or "Retention" in a or "LegalHold" in a], actions
+    policy = json.loads(desired_state(SETTINGS)["policy"])
+    lock = next(s for s in policy["Statement"] if s["Sid"] == "DenyLockChangesExceptBreakGlass")
+    assert lock["Action"] == sorted(BUCKET_LOCK_ACTIONS)
 
 
 def test_with_a_kms_key_each_identity_gets_exactly_its_kms_actions_on_the_key_arn() -> None:
@@ -212,3 +244,27 @@ def test_other_crontab_entries_are_everything_but_ours_comments_and_blanks() -> 
     content = f"# a comment\nMAILTO=ops@example.com\n\n17 4 * * * echo theirs\n{ours}\n"
     assert others(content, marker) == ["MAILTO=ops@example.com", "17 4 * * * echo theirs"]
     assert others(None, marker) == []
+
+
+def test_an_s3_server_that_cannot_lock_an_existing_bucket_is_named_with_the_way_out() -> None:
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    with Stubber(client) as stub:
+        # What moto 5.2.5 answers for a bucket that holds objects (AWS accepts it).
+        stub.add_client_error("put_object_lock_configuration", "InvalidBucket", "Bucket needs to be empty", 400)
+        with pytest.raises(RuntimeError) as refused:
+            write_control(client, "sf-backups", "object_lock", {"mode": "GOVERNANCE", "days": 35})
+    message = str(refused.value)
+    assert "refuses to turn Object Lock on for an existing bucket (Bucket needs to be empty)" in message
+    assert "make services-down && make services-up" in message
+    assert "a new backupBucket name" in message
+
+
+def test_a_bucket_made_before_object_lock_was_the_default_gets_it_in_place() -> None:
+    """An existing stack's bucket (state without a lock) is updated, never replaced: S3 turns
+    Object Lock on for an existing versioned bucket, and a replacement would strand its backups."""
+    news = desired_state(SETTINGS)
+    olds = {**news, "object_lock": {"mode": "", "days": 0}, "arn": "arn:aws:s3:::sf-backups"}
+    assert BucketProvider().check(olds, news).failures == []
+    diff = BucketProvider().diff("sf-backups", olds, news)
+    assert diff.changes
+    assert not diff.replaces

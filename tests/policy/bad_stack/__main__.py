@@ -66,7 +66,15 @@ def bucket(**overrides: Any) -> None:
                 "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
                 "Resource": "arn:aws:s3:::fixture/*",
                 "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/bg"}},
-            }
+            },
+            {
+                "Sid": "DenyLockChangesExceptBreakGlass",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["s3:BypassGovernanceRetention", "s3:PutObjectLegalHold", "s3:PutObjectRetention"],
+                "Resource": "arn:aws:s3:::fixture/*",
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/bg"}},
+            },
         ],
     }
     props = {
@@ -90,7 +98,7 @@ def bucket(**overrides: Any) -> None:
                 "other": "",
             }
         ],
-        "object_lock": {"mode": "", "days": 0},
+        "object_lock": {"mode": "GOVERNANCE", "days": 35},
     }
     Bucket("backups-bucket", {**props, **overrides})
 
@@ -110,6 +118,9 @@ if case == "bucket-unhardened":
 elif case == "bucket-remote-without-tls-rule":
     # A real S3 endpoint: the loopback exemption for the deny-non-TLS statement must not apply.
     bucket(endpoint_url="https://s3.amazonaws.com")
+elif case == "bucket-unlocked":
+    # Object Lock off: a backup could be removed before its time (FSBP S3.15).
+    bucket(object_lock={"mode": "", "days": 0})
 elif case == "plain-secret":
     env_var("STRIPE_SECRET_KEY", {"production": "sk_test_plainplainplain"}, secret=False)
 elif case == "publishable-secret":
