@@ -228,9 +228,9 @@ class DeclaredProvider(ResourceProvider):
             return ReadResult(None, {})  # deleted outside Pulumi: dropped from state, `up` creates it
         kept = {k: props[k] for k in self.names(Kind.IDENTITY, Kind.CONNECTION, Kind.GUARD) if k in props}
         inputs = {**kept, **{k: live.get(k, props.get(k)) for k in self.names(Kind.MUTABLE) if k in props or k in live}}
-        # A computed field the state predates is read as null, not backfilled: a refresh that
-        # found nothing changed by hand must not report a change of its own.
-        outputs = {**inputs, **{k: live.get(k, props.get(k)) for k in self.names(Kind.COMPUTED)}}
+        # A field the state predates gets its backfill here too, or the engine's diff of the
+        # refresh would report the state-only update as a change found by the refresh.
+        outputs = {**inputs, **self.computed_outputs({**props, **live})}
         drifted = sorted(set(props.get(DRIFTED) or ()) | set(self.changed_by_hand(props, inputs)))
         if drifted:
             outputs[DRIFTED] = drifted
@@ -267,13 +267,14 @@ class DeclaredProvider(ResourceProvider):
     def computed_outputs(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The computed fields of `state`, a field it predates filled in by its backfill."""
         return {
-            f.name: f.backfill(state) if f.name not in state and f.backfill is not None else state.get(f.name)
+            f.name: f.backfill(state) if state.get(f.name) is None and f.backfill is not None else state.get(f.name)
             for f in self.FIELDS
             if f.kind is Kind.COMPUTED
         }
 
     def missing_backfills(self, state: Mapping[str, Any]) -> list[str]:
-        return [f.name for f in self.FIELDS if f.backfill is not None and f.name not in state]
+        # None is absent: the SDK never sends a null output, so the engine has no value for it.
+        return [f.name for f in self.FIELDS if f.backfill is not None and state.get(f.name) is None]
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {f.name: props[f.name] for f in self.FIELDS if f.kind is not Kind.COMPUTED and f.name in props}

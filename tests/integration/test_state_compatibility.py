@@ -190,3 +190,35 @@ def test_a_stack_written_before_the_provider_base_refreshes_previews_and_destroy
     finally:
         running.stop()
         stripe.stop()
+
+
+def without_fields(exported: str, *fields: str) -> str:
+    """The stack's state as a version of the code before `fields` existed wrote it."""
+    state = json.loads(exported)
+    for resource in state["deployment"]["resources"]:
+        for field in fields:
+            resource.get("outputs", {}).pop(field, None)
+    return json.dumps(state)
+
+
+def test_outputs_added_later_are_recorded_once_and_never_leave_a_phantom_change(
+    stack: StackHarness, emulator: EmulatorControl, tmp_path: Path
+) -> None:
+    """A preview resolves an output missing from state as unknown, and everything the program
+    builds from it (the published deploy's record of the rotated secrets) as a change. The
+    refresh records it without reporting a change; an `up` records it without a vendor write."""
+    stack.stack.up(on_output=lambda _: None)
+    old = tmp_path / "old-state.json"
+    old.write_text(without_fields(stack.cli("stack", "export").stdout, "since", "value_since"))
+
+    stack.cli("stack", "import", "--file", str(old))
+    refreshed = stack.cli("refresh", "--yes", "--expect-no-changes", check=False)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert stack.cli("preview", "--expect-no-changes", check=False).returncode == 0
+
+    stack.cli("stack", "import", "--file", str(old))
+    emulator.clear_requests()
+    stack.stack.up(on_output=lambda _: None)
+    assert emulator.mutating_requests() == []
+    clean = stack.cli("preview", "--expect-no-changes", check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
