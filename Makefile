@@ -91,9 +91,10 @@ test-fast: setup
 
 # Two workers (the machines have two cores): most integration time is the engine's own
 # processes, so two stacks side by side finish sooner. Whole files go to one worker (their
-# module fixtures are set up once). Modules marked `serial` run afterwards, one at a time:
-# those sharing the backup host's user and its one crontab, and schemathesis (under xdist it
-# runs all operations as one test). TEST_WORKERS=0: everything in one process.
+# module fixtures are set up once). Modules marked `serial` run one at a time: those sharing
+# the backup host's user and its one crontab, and schemathesis (under xdist it runs all
+# operations as one test); `make test` runs them beside the workers (scripts/test-streams.sh),
+# `make test-integration` after them. TEST_WORKERS=0: the workers' share in one process.
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
@@ -102,8 +103,7 @@ test-integration: setup setup-system
 	$(ENV) pytest -m "integration and serial"
 
 test: setup setup-system lint typecheck
-	$(ENV) pytest $(PYTEST_PARALLEL) -m "not serial"
-	$(ENV) pytest -m serial
+	$(ENV) TEST_WORKERS=$(TEST_WORKERS) scripts/test-streams.sh
 
 bench: setup
 	$(ENV) python -m bench
