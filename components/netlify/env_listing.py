@@ -10,13 +10,18 @@ from __future__ import annotations
 import threading
 import time
 
-from components.netlify.api import JSON
+from components.netlify.api import JSON, NetlifyClient
 from components.netlify.provider import netlify_client
 
 TTL_S = 30.0
 
 _lock = threading.Lock()
 _listings: dict[tuple[str, str, str], tuple[float, dict[str, JSON]]] = {}
+
+
+def env_by_key(client: NetlifyClient, account_id: str, site_id: str) -> dict[str, JSON]:
+    """The site's variables by key, listed now (no cache: for reads right after a write)."""
+    return {str(var["key"]): var for var in client.list_env(account_id, site_id)}
 
 
 def site_env(api_url: str, account_id: str, site_id: str) -> dict[str, JSON]:
@@ -27,7 +32,7 @@ def site_env(api_url: str, account_id: str, site_id: str) -> dict[str, JSON]:
         if hit and time.monotonic() - hit[0] < TTL_S:
             return hit[1]
         with netlify_client(api_url) as client:
-            listed = {str(var["key"]): var for var in client.list_env(account_id, site_id)}
+            listed = env_by_key(client, account_id, site_id)
         _listings[cache_key] = (time.monotonic(), listed)
         return listed
 

@@ -28,7 +28,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, Resource
 from components.http_retry import PREVIEW
 from components.netlify import live_secrets
 from components.netlify.api import JSON, NetlifyClient
-from components.netlify.env_listing import site_env
+from components.netlify.env_listing import env_by_key, site_env
 from components.netlify.provider import netlify_client
 from components.provider_base import DeclaredProvider, computed, connection, endpoint, guard, identity, lower, mutable
 
@@ -124,7 +124,7 @@ class PublishedDeployProvider(DeclaredProvider):
         if not live_secrets.known(secrets) or not isinstance(news.get("account_id"), str):
             return ""  # a stack without such secrets, or records this very update writes
         try:
-            listing = {str(var["key"]): var for var in client.list_env(news["account_id"], news["site_id"])}
+            listing = env_by_key(client, news["account_id"], news["site_id"])
         except Exception:
             listing = {}  # informational: the recorded times decide alone
         found = live_secrets.assess(deploy, secrets, listing, pinned=True, subject="pinned")
@@ -136,7 +136,7 @@ class PublishedDeployProvider(DeclaredProvider):
         secrets = props.get("secrets")
         if not live_secrets.known(secrets) or not deploy_id:
             return {}
-        listing = {str(var["key"]): var for var in client.list_env(props["account_id"], props["site_id"])}
+        listing = env_by_key(client, props["account_id"], props["site_id"])
         deploy = client.get_deploy(deploy_id)
         pinned = bool(props.get("pinned_deploy"))
         return {"live_secrets": live_secrets.assess(deploy, secrets, listing, pinned=pinned)}
