@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ from pathlib import Path
 from local_services.emulator_control import EmulatorControl
 from local_services.netlify import start_emulator
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, tools_dir
 from local_services.stripe import start_emulator as start_stripe
 from local_services.stripe_control import StripeControl
 
@@ -44,9 +46,30 @@ def bench_stack(build_seconds: float, **plain: str) -> Iterator[tuple[StackHarne
         yield stack, emulator, stripe
 
 
-def timed_up(stack: StackHarness, changes: dict[str, str]) -> float:
-    """Seconds for `pulumi config set` of `changes` plus `pulumi up`, as an operator runs them."""
+def timed_up(stack: StackHarness, changes: dict[str, str], *, preview: bool = False) -> float:
+    """Seconds for `pulumi config set` of each change, then `pulumi up`: the real CLI, as an operator types them.
+
+    `pulumi up --yes --skip-preview` is the engine's work of the README's `pulumi up` without the
+    interactive preview before it (the Automation API's `up` runs the same command, then three
+    more to read back outputs and history: ~0.9 s an operator never waits for, so it is not used
+    here). `preview=True` times `pulumi up --yes`: the preview pass, then the update, as the
+    README's `pulumi up` answered at once.
+    """
+    pulumi = str(tools_dir() / "bin" / "pulumi")
+    env = {**os.environ, **stack.env}
+    commands = [[pulumi, "config", "set", key, value] for key, value in changes.items()]
+    commands.append([pulumi, "up", "--yes", *(() if preview else ("--skip-preview",))])
     started = time.perf_counter()
-    stack.set_config(changes)
-    stack.stack.up(on_output=lambda _: None)
+    for argv in commands:
+        done = subprocess.run(
+            [*argv, "--stack", stack.stack.name, "--non-interactive"],
+            cwd=stack.project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+            raise SystemExit(f"{' '.join(argv[1:])} failed (exit {done.returncode}):\n{tail}")
     return time.perf_counter() - started
