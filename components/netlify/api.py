@@ -1,12 +1,14 @@
 """Thin Netlify API client: one method per endpoint the components use.
 
 Paths and shapes follow Netlify's OpenAPI spec (base /api/v1, errors {code, message}).
-A client is cheap to build and holds a credential, so providers build one per call
-and never keep it on themselves (they are pickled into state).
+A client holds a credential, so providers build one per call and never keep it on
+themselves (they are pickled into state); what is costly to build, the TLS context, is
+built once per process and shared.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -14,6 +16,8 @@ from components.credentials import TOKEN_ENV
 from components.http_retry import RetryPolicy, send_with_retry
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 JSON = dict[str, Any]
@@ -35,6 +39,19 @@ def config_hint(status: int, path: str) -> str:
     if status == 404 and "/sites/" in path:
         return " (check netlifySiteId, the site's API ID)"
     return ""
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's own default context (certifi's CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR), once a process.
+
+    Building one reads and parses the whole CA bundle (60-80 ms on the 2-core machine), and
+    httpx builds one for every client, even for an http:// emulator: a flag flip's provider
+    process built four clients. An SSLContext is safe to share between clients and threads.
+    """
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 class NetlifyClient:
@@ -60,6 +77,7 @@ class NetlifyClient:
             headers={"Authorization": f"Bearer {token}", "User-Agent": "soundfactory-infra"},
             timeout=timeout_s,
             transport=transport,
+            verify=tls_context(),
         )
         self._policy = policy or RetryPolicy()
         self._on_retry = on_retry
