@@ -138,6 +138,7 @@ class StackHarness:
         # A fresh backend has no stack to select: one `stack init` instead of a failing select first.
         self.stack = LeanStack(name, workspace, StackInitMode.CREATE)
         self.settings_file = self.project_dir / f"Pulumi.{name}.yaml"
+        self._initial_settings = self.settings_file.read_text(encoding="utf-8")  # the passphrase's salt
 
     def up(self) -> str:
         """`pulumi up` (Automation raises CommandError unless the update succeeds); what it printed."""
@@ -148,6 +149,10 @@ class StackHarness:
         values = {f"{project}:{k}": auto.ConfigValue(v) for k, v in plain.items()}
         values |= {f"{project}:{k}": auto.ConfigValue(v, secret=True) for k, v in (secret or {}).items()}
         self.stack.set_all_config(values)
+
+    def clear_config(self) -> None:
+        """No config at all, as after `stack init` (one file write instead of listing and removing each key)."""
+        self.settings_file.write_text(self._initial_settings, encoding="utf-8")
 
     def remove_config(self, *keys: str) -> None:
         project = self.stack.workspace.project_settings().name
