@@ -47,7 +47,7 @@ def preview_stack(
         patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
         running = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
     emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
-    harness = StackHarness(root / "pulumi")
+    harness = StackHarness(root / "pulumi", kms=True)
     try:
         yield harness, emulator
     finally:
