@@ -13,14 +13,17 @@ import pytest
 from pulumi import automation as auto
 
 from local_services.stack_harness import StackHarness
-from tests.integration.backup_support import DATABASE_URL, BackupServers, backup_servers, site_emulators, stack_config
+from tests.integration.backup_support import (
+    DATABASE_URL,
+    BackupServers,
+    backup_servers,
+    configured_stack,
+    quiet,
+    site_emulators,
+)
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
-
-
-def quiet(_: str) -> None:
-    return None
 
 
 @dataclass
@@ -54,15 +57,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     root = tmp_path_factory.mktemp("backups-preview")
     with site_emulators(root) as (emulator, stripe), backup_servers() as servers:
         install_dir = f"sf-it-{secrets.token_hex(4)}"
-        plain, secret = stack_config(
-            servers,
-            emulator.api_url,
-            emulator.site_url,
-            bucket="sf-it-preview",
-            install_dir=install_dir,
-            stripe_api_url=stripe.api_url,
+        harness, plain, secret = configured_stack(
+            root, servers, emulator, stripe, bucket="sf-it-preview", install_dir=install_dir
         )
-        harness = StackHarness(root / "pulumi")
         try:
             yield Setup(harness, servers, plain, secret, install_dir)
         finally:
