@@ -209,3 +209,8 @@ def configured_stack(
     harness = StackHarness(root / "pulumi")
     harness.set_config(plain, secret)
     return harness, plain, secret
+
+
+def holds_resources(harness: StackHarness) -> bool:
+    """Whether the stack's state holds anything: destroying an empty stack is an engine run for nothing."""
+    return bool((harness.stack.export_stack().deployment or {}).get("resources"))

@@ -29,6 +29,7 @@ from tests.integration.backup_support import (
     ProcessSampler,
     backup_servers,
     configured_stack,
+    holds_resources,
     quiet,
     site_emulators,
 )
@@ -91,7 +92,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         finally:
             # The last test destroys the stack; this is for a run that stopped before it (an empty
             # stack's destroy is a whole engine run for nothing).
-            if (harness.stack.export_stack().deployment or {}).get("resources"):
+            if holds_resources(harness):
                 with contextlib.suppress(auto.CommandError):
                     harness.stack.destroy(on_output=quiet)
             servers.set_crontab(original)
