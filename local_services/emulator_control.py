@@ -1,5 +1,5 @@
 """What a test does to an emulator: the kit's control calls (request log, faults, config,
-reset) shared by every vendor, and the Netlify emulator's own (hand edits through its API)."""
+reset, state snapshots) shared by every vendor, and the Netlify emulator's own (hand edits through its API)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ class KitControl:
     def reset(self) -> None:
         """Back to the freshly started state: no data of tests, no faults, empty log."""
         self._control.post("/_emulator/reset").raise_for_status()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The vendor's whole state document, for `restore` to put back."""
+        response = self._control.get("/_emulator/state")
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+        return document
+
+    def restore(self, document: dict[str, Any]) -> None:
+        """A reset to `document` (from `snapshot`): its data, fresh settings, no faults, empty log."""
+        self._control.put("/_emulator/state", json=document).raise_for_status()
 
 
 class EmulatorControl(KitControl):

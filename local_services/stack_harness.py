@@ -3,23 +3,35 @@
 Each harness gets its own project directory (symlinks to the program and the
 virtualenv plus a copy of Pulumi.yaml), so stack files and state never land in
 the repo, and its own file backend and passphrase.
+
+Every CLI start costs ~0.2 s of CPU (0.5 s with `--show-secrets`), and integration tests
+run hundreds of engine operations, so the harness starts no command a test did not ask
+for: `up`, `refresh` and `destroy` do not read back outputs and history unless asked
+(`read_back=True`), and the CLI's version is checked once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pulumi import automation as auto
+
+# The mode `Stack.create` passes: that classmethod builds a plain Stack, not a subclass.
+from pulumi.automation._stack import StackInitMode
 
 REPO = Path(__file__).resolve().parents[1]
 PASSPHRASE = "throwaway-stacks-only"  # noqa: S105 - protects a throwaway backend
 
 
+@functools.cache
 def tools_dir() -> Path:
     out = subprocess.run(
         ["bash", "-c", f"source {REPO}/scripts/lib/toolpaths.sh && sf_tools_dir"],
@@ -28,6 +40,75 @@ def tools_dir() -> Path:
         text=True,
     )
     return Path(out.stdout.strip())
+
+
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    # Runs `pulumi version` once: a new PulumiCommand per harness ran it for every test.
+    return auto.PulumiCommand(root=str(tools_dir()), skip_version_check=True)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+class NotReadBack:
+    """Stands in for what an operation did not read back (its outputs or its history entry)."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def _refuse(self, *_args: object) -> NoReturn:
+        raise AttributeError(f"{self._what} was not read back: pass read_back=True, or call harness.outputs()")
+
+    __getattr__ = _refuse
+    __getitem__ = _refuse
+    __iter__ = _refuse
+    __len__ = _refuse
+
+
+class LeanStack(auto.Stack):
+    """Automation's Stack, minus the three CLI runs after each `up` (outputs twice, history)
+    and the one after `refresh` and `destroy` (history), unless the caller reads them."""
+
+    _reading_back = True
+
+    def up(self, *args: Any, read_back: bool = False, **kwargs: Any) -> auto.UpResult:
+        with self._read_back(read_back):
+            return super().up(*args, **kwargs)
+
+    def refresh(self, *args: Any, read_back: bool = False, **kwargs: Any) -> auto.RefreshResult:
+        with self._read_back(read_back):
+            return super().refresh(*args, **kwargs)
+
+    def destroy(self, *args: Any, read_back: bool = False, **kwargs: Any) -> auto.DestroyResult:
+        with self._read_back(read_back):
+            return super().destroy(*args, **kwargs)
+
+    def outputs(self) -> auto.OutputMap:
+        if not self._reading_back:
+            return NotReadBack("the outputs")  # type: ignore[return-value]
+        return super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        if not self._reading_back:
+            return NotReadBack("the update summary")  # type: ignore[return-value]
+        return super().info(show_secrets)
+
+    @contextmanager
+    def _read_back(self, read_back: bool) -> Iterator[None]:
+        self._reading_back = read_back
+        try:
+            yield
+        finally:
+            self._reading_back = True
+
+
+@dataclass(frozen=True)
+class StackSnapshot:
+    """The backend's files and the stack's settings file, copied aside."""
+
+    root: Path
 
 
 class StackHarness:
@@ -50,14 +131,17 @@ class StackHarness:
             "PULUMI_HOME": str(root / "pulumi-home"),
             "PATH": f"{tools / 'bin'}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
         }
-        self.stack = auto.create_or_select_stack(
-            stack_name=name,
-            work_dir=str(self.project_dir),
-            opts=auto.LocalWorkspaceOptions(
-                env_vars=self.env,
-                pulumi_command=auto.PulumiCommand(root=str(tools), skip_version_check=True),
-            ),
+        self.backend = backend
+        workspace = auto.LocalWorkspace(
+            work_dir=str(self.project_dir), env_vars=self.env, pulumi_command=pulumi_command()
         )
+        # A fresh backend has no stack to select: one `stack init` instead of a failing select first.
+        self.stack = LeanStack(name, workspace, StackInitMode.CREATE)
+        self.settings_file = self.project_dir / f"Pulumi.{name}.yaml"
+
+    def up(self) -> str:
+        """`pulumi up` (Automation raises CommandError unless the update succeeds); what it printed."""
+        return self.stack.up(on_output=_quiet).stdout
 
     def set_config(self, plain: Mapping[str, str], secret: Mapping[str, str] | None = None) -> None:
         project = self.stack.workspace.project_settings().name
@@ -105,6 +189,17 @@ class StackHarness:
             timeout=300,
             check=False,
         )
+
+    def snapshot(self, into: Path) -> StackSnapshot:
+        """The stack as it is now (state, history, config), to `restore` before each of many tests."""
+        shutil.copytree(self.backend, into / "state")
+        shutil.copy2(self.settings_file, into / self.settings_file.name)
+        return StackSnapshot(into)
+
+    def restore(self, snapshot: StackSnapshot) -> None:
+        shutil.rmtree(self.backend)
+        shutil.copytree(snapshot.root / "state", self.backend)
+        shutil.copy2(snapshot.root / self.settings_file.name, self.settings_file)
 
     def outputs(self) -> dict[str, Any]:
         return {key: value.value for key, value in self.stack.outputs().items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from local_services.common.control import CONTROL_PREFIX, ControlApi
+from local_services.common.control import CONTROL_PREFIX, ControlApi, StateSnapshots
 from local_services.common.faults import FaultInjector
 from local_services.common.http_server import App, Request, Response
 from local_services.common.pipeline import Pipeline
@@ -40,6 +40,7 @@ def vendor_port_app(
     requests_per_minute: int,
     settings: VendorSettings,
     reset: Callable[[], None],
+    snapshots: StateSnapshots | None = None,
     vendor_routes: Sequence[Route] = (),
 ) -> App:
     """A vendor's API behind the kit's pipeline, and the control API that drives it.
@@ -49,7 +50,13 @@ def vendor_port_app(
     """
     faults, log, switch = FaultInjector(), RequestLog(), ValidationSwitch(mode)
     control = ControlApi(
-        faults=faults, log=log, validation=switch, settings=settings, reset=reset, vendor_routes=vendor_routes
+        faults=faults,
+        log=log,
+        validation=switch,
+        settings=settings,
+        reset=reset,
+        snapshots=snapshots,
+        vendor_routes=vendor_routes,
     )
     pipeline = Pipeline(
         api,

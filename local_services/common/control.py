@@ -7,12 +7,15 @@ GET    /_emulator/faults | PUT | DELETE fault injection
 GET    /_emulator/config | PUT          `validation` (off|warn|strict) and the vendor's settings
 POST   /_emulator/reset                 back to the freshly seeded state: vendor state and
                                         settings, request log, faults, validation mode
+GET    /_emulator/state | PUT           the vendor's whole state document; PUT is a reset to a
+                                        document taken earlier (a test suite's prepared world)
 A vendor adds its own routes below the same prefix (e.g. Netlify's published-env).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from local_services.common.faults import FaultInjector, parse_fault_config
@@ -20,10 +23,24 @@ from local_services.common.http_server import HttpError, Request, Response, empt
 from local_services.common.request_log import RequestLog
 from local_services.common.routing import Route, Router
 from local_services.common.spec_validation import ValidationMode, ValidationSwitch
+from local_services.common.state_store import StateError
 from local_services.common.vendor import VendorSettings
 
 CONTROL_PREFIX = "/_emulator"
 VALIDATION_KEY = "validation"
+
+
+@dataclass(frozen=True)
+class StateSnapshots:
+    """A stateful vendor's whole state, handed out and taken back.
+
+    Integration tests prepare a world once (a stack after its first `up`) and put it back
+    before each test, instead of repeating the `up` per test; `restore` is a reset whose
+    seed is that document.
+    """
+
+    take: Callable[[], Any]
+    restore: Callable[[Any], None]
 
 
 class ControlApi:
@@ -35,6 +52,7 @@ class ControlApi:
         validation: ValidationSwitch,
         settings: VendorSettings,
         reset: Callable[[], None],
+        snapshots: StateSnapshots | None = None,
         vendor_routes: Sequence[Route] = (),
     ) -> None:
         self.faults = faults
@@ -42,6 +60,7 @@ class ControlApi:
         self.validation = validation
         self.settings = settings
         self._reset_vendor = reset
+        self._snapshots = snapshots
         shared = [
             Route("GET", "/health", lambda _r, _p: json_response(200, {"ok": True})),
             Route("GET", "/requests", lambda _r, _p: json_response(200, self.log.entries())),
@@ -52,6 +71,8 @@ class ControlApi:
             Route("GET", "/config", lambda _r, _p: json_response(200, self.config())),
             Route("PUT", "/config", self.set_config),
             Route("POST", "/reset", self.reset),
+            Route("GET", "/state", self.get_state),
+            Route("PUT", "/state", self.put_state),
         ]
         self.router = Router([*shared, *vendor_routes])
 
@@ -103,8 +124,29 @@ class ControlApi:
         return json_response(200, self.config())
 
     def reset(self, _request: Request, _params: dict[str, str]) -> Response:
+        self._reset_with(self._reset_vendor)
+        return json_response(200, self.config())
+
+    def get_state(self, _request: Request, _params: dict[str, str]) -> Response:
+        return json_response(200, self._require_snapshots().take())
+
+    def put_state(self, request: Request, _params: dict[str, str]) -> Response:
+        restore = self._require_snapshots().restore
+        document = request.json()
+        try:
+            self._reset_with(lambda: restore(document))
+        except StateError as exc:
+            raise HttpError(422, f"{exc}; send a document from GET {CONTROL_PREFIX}/state") from None
+        return json_response(200, self.config())
+
+    def _require_snapshots(self) -> StateSnapshots:
+        if self._snapshots is None:
+            raise HttpError(404, "this emulator keeps no state document to snapshot")
+        return self._snapshots
+
+    def _reset_with(self, reset_vendor: Callable[[], None]) -> None:
+        # The vendor first: a refused document leaves faults, validation and the log alone too.
+        reset_vendor()
         self.faults.configure(None)
-        self._reset_vendor()
         self.validation.set(self.validation.initial)
         self.log.clear()
-        return json_response(200, self.config())

@@ -148,6 +148,18 @@ class JsonStateStore(Generic[StateT]):
             self.data = self._empty()
             yield self.data
 
+    def snapshot(self) -> StateT:
+        """A copy of the whole document, for a test to put back later with `replace`."""
+        with self.lock:
+            return copy.deepcopy(self.data)
+
+    def replace(self, document: Any) -> None:
+        """The whole document at once (a snapshot taken earlier), checked as a file on disk would be."""
+        if not isinstance(document, dict) or document.get("version") != self.version:
+            raise StateError(f"not a version {self.version} {self.label} state document")
+        with self.mutate():
+            self.data = cast(StateT, copy.deepcopy(document))
+
     def stamp(self) -> str:
         """Now, to the millisecond, strictly later than any stamp handed out before, so
         two quick edits of one object still get different timestamps."""

@@ -9,9 +9,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local_services.common.api_port import vendor_port_app
-from local_services.common.control import CONTROL_PREFIX
+from local_services.common.control import CONTROL_PREFIX, StateSnapshots
 from local_services.common.http_server import LOOPBACK, AppServer
 from local_services.common.process import Stoppable
 from local_services.common.spec_validation import RequestValidator, ValidationMode
@@ -126,14 +127,23 @@ def start_emulator(
         functions, overrides = FunctionState.empty(), SiteOverrides()
         netlify_control = NetlifyControl(store, sites, deploys, functions, urls, overrides)
 
-        def reset() -> None:
-            deploys.cancel_builds()
-            with store.reset():
-                sites.seed_served_site(site_id, account_id, site_name)
+        def reset_runtime() -> None:
             with deploys.settings_lock:
                 deploys.settings = BuildSettings(build_seconds=build_seconds)
             functions.clear()
             overrides.clear()
+
+        def reset() -> None:
+            deploys.cancel_builds()
+            with store.reset():
+                sites.seed_served_site(site_id, account_id, site_name)
+            reset_runtime()
+
+        def restore(document: Any) -> None:
+            deploys.cancel_builds()
+            store.replace(document)
+            reset_runtime()
+            deploys.resume_pending()
 
         api_server.app = vendor_port_app(
             NetlifyApi(NetlifyResponses(store, EnvVarBackend(store), deploys, urls), token or token_from_env()),
@@ -142,6 +152,7 @@ def start_emulator(
             requests_per_minute=RATE_LIMIT_PER_MINUTE,
             settings=netlify_control.settings,
             reset=reset,
+            snapshots=StateSnapshots(take=store.snapshot, restore=restore),
             vendor_routes=netlify_control.routes(),
         )
         site_server.app = SiteApp(store, site_id, functions, overrides)

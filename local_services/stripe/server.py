@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local_services.common.api_port import vendor_port_app
-from local_services.common.control import CONTROL_PREFIX
+from local_services.common.control import CONTROL_PREFIX, StateSnapshots
 from local_services.common.http_server import LOOPBACK, AppServer
 from local_services.common.process import Stoppable
 from local_services.common.spec_validation import ValidationMode
@@ -76,10 +77,19 @@ def start_emulator(
     deliverer = Deliverer(store, settings)
     stripe_control = StripeControl(store, deliverer, livemode, settings)
 
+    def reset_settings() -> None:
+        vars(settings).update(vars(DeliverySettings()))
+
     def reset() -> None:
         deliverer.clear()
         with store.reset():
             pass
+        reset_settings()
+
+    def restore(document: Any) -> None:
+        deliverer.clear()
+        store.replace(document)
+        reset_settings()
 
     server.app = vendor_port_app(
         StripeApi(StripeResponses(store, livemode), accepted),
@@ -88,6 +98,7 @@ def start_emulator(
         requests_per_minute=RATE_LIMIT_PER_MINUTE,
         settings=stripe_control.settings,
         reset=reset,
+        snapshots=StateSnapshots(take=store.snapshot, restore=restore),
         vendor_routes=stripe_control.routes(),
     )
     server.start()

@@ -33,12 +33,6 @@ def quiet(_: str) -> None:
     return None
 
 
-def up(stack: StackHarness) -> str:
-    result = stack.stack.up(on_output=quiet)
-    assert result.summary.result == "succeeded"
-    return result.stdout
-
-
 def sfops_drift(stack: StackHarness) -> tuple[int, dict[str, dict[str, Any]]]:
     result: subprocess.CompletedProcess[str] = stack.sfops("--json", "drift")
     assert result.returncode in (0, 1), result.stdout + result.stderr
@@ -78,16 +72,16 @@ def production_deploys(emulator: EmulatorControl) -> list[dict[str, Any]]:
 
 
 def rotate(stack: StackHarness, emulator: EmulatorControl) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Rotate unpinned: (the deploy live before, the handover's `new,old` deploy)."""
-    up(stack)
+    """Rotate unpinned from the deployed stack: (the deploy live before, the handover's `new,old` deploy)."""
     before = emulator.site()["published_deploy"]
     stack.set_config({"stripeWebhookApiVersion": NEXT_VERSION})
-    up(stack)
+    stack.up()
     newer = [d for d in production_deploys(emulator) if d["created_at"] > before["created_at"]]
     assert len(newer) == 2  # the overlap build, then the one with the new secret alone
     return before, newer[0]
 
 
+@pytest.mark.deployed
 def test_a_pin_before_the_rotation_warns_is_reported_while_refusing_and_unpinning_clears_it(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
@@ -101,7 +95,7 @@ def test_a_pin_before_the_rotation_warns_is_reported_while_refusing_and_unpinnin
     assert f"pinnedDeploy={before['id']}: the pinned deploy {before['id']}" in said
     assert PREDATES in said
     assert "refuses every Stripe webhook event signed with the current one" in said
-    output = up(stack)  # a rollback is allowed: it may be what the incident needs
+    output = stack.up()  # a rollback is allowed: it may be what the incident needs
     assert f"pinnedDeploy={before['id']}: the pinned deploy" in output
     assert "whsec_" not in said + output
 
@@ -128,21 +122,22 @@ def test_a_pin_before_the_rotation_warns_is_reported_while_refusing_and_unpinnin
     assert f"pinnedDeploy={overlap['id']}: the pinned deploy" not in said
     publishes = said.split(f'=> "pinned deploy {overlap["id"]}')[1].splitlines()[0]
     assert "WARNING" not in publishes
-    up(stack)
+    stack.up()
     assert sfops_drift(stack) == (0, {})
     assert delivered(stripe_api, emulator, endpoint)
 
     # The way out: release the pin.
     stack.set_config({"pinnedDeploy": before["id"]})
-    up(stack)
+    stack.up()
     assert alerts(sfops_drift(stack)[1])
     stack.remove_config("pinnedDeploy")
-    up(stack)
+    stack.up()
     assert sfops_drift(stack) == (0, {})
     stack.cli("preview", "--refresh", "--expect-no-changes")
     assert delivered(stripe_api, emulator, endpoint)
 
 
+@pytest.mark.deployed
 def test_a_hand_restore_of_a_deploy_before_the_rotation_is_reported_and_up_puts_it_back(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
@@ -162,10 +157,10 @@ def test_a_hand_restore_of_a_deploy_before_the_rotation_is_reported_and_up_puts_
     assert delivered(stripe_api, emulator, endpoint)
 
 
+@pytest.mark.deployed
 def test_a_rotation_whose_build_failed_is_reported_until_an_up_completes_it(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     live = emulator.site()["published_deploy"]
     [old] = stripe_api.endpoints()
     emulator.configure(fail_next_builds=1)  # the handover's `new,old` build fails

@@ -54,9 +54,9 @@ def as_json(text: str) -> Any:
     return json.loads(text[text.index(next(c for c in text if c in "[{")) :])
 
 
+@pytest.mark.deployed
 @pytest.mark.skipif(not NETLIFY.exists(), reason="netlify-cli is not installed: run make setup")
 def test_netlify_cli_agrees_with_the_stack(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=lambda _: None)
     outputs = stack.outputs()
 
     listed = as_json(netlify(emulator, "env:list", "--context", "production", "--json"))

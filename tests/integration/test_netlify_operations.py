@@ -50,8 +50,8 @@ def served_deploy(emulator: EmulatorControl) -> str:
     return emulator.site_get("/").headers["X-Nf-Deploy-Id"]
 
 
+@pytest.mark.deployed
 def test_flag_flip_changes_one_value_and_makes_one_deploy(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     before = emulator.published_env()["env"]
     deploys_before = len(emulator.deploys())
     assert emulator.site_post("/.netlify/functions/send-sms", json={"phone": "+12125550100"}).status_code == 200
@@ -78,10 +78,10 @@ def test_flag_flip_changes_one_value_and_makes_one_deploy(stack: StackHarness, e
     assert len(emulator.deploys()) == deploys_before + 1
 
 
+@pytest.mark.deployed
 def test_pin_rolls_back_and_survives_new_builds_then_unpin_publishes_newest(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     good = stack.outputs()["publishedDeployId"]
     stack.set_config({"PROCESS_COMMISSIONS": "false"})
     stack.stack.up(on_output=quiet)
@@ -123,8 +123,8 @@ def test_pin_rolls_back_and_survives_new_builds_then_unpin_publishes_newest(
     stack.stack.preview(expect_no_changes=True, on_output=quiet)
 
 
+@pytest.mark.deployed
 def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.set_value_by_hand("SUPABASE_URL", "production", "https://evil.example")
     emulator.delete_by_hand("PROCESS_COMMISSIONS")
     emulator.add_by_hand("HAND_MADE_KEY", "keep-me")
@@ -151,8 +151,8 @@ def test_drift_is_named_and_repaired_while_hand_made_keys_stay(stack: StackHarne
     assert stack.outputs()["unmanagedEnvKeys"] == ["HAND_MADE_KEY"]
 
 
+@pytest.mark.deployed
 def test_secret_edited_by_hand_is_detected_by_its_stamp(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.set_value_by_hand("STRIPE_SECRET_KEY", "production", "sk_test_swapped_by_hand")
     changes = changed_resources(stack, refresh=True)
     assert changes.get("site-STRIPE_SECRET_KEY") == "update"
@@ -182,10 +182,10 @@ def test_up_converges_through_faults_without_duplicates(stack: StackHarness, emu
     stack.stack.refresh(expect_no_changes=True, on_output=quiet)
 
 
+@pytest.mark.deployed
 def test_failed_build_fails_the_update_and_the_next_up_builds_again(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.configure(fail_next_builds=1, fail_message="functions bundling failed: send-sms.js")
     stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
     with pytest.raises(auto.CommandError) as failed:

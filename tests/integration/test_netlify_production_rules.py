@@ -30,10 +30,10 @@ def drift_check(stack: StackHarness) -> str:
     return result.stdout
 
 
+@pytest.mark.deployed
 def test_a_flag_flip_builds_past_the_scan_with_the_anon_key_in_the_bundle(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     env = emulator.env()
     assert env["SUPABASE_ANON_KEY"]["is_secret"] is False  # publishable, though stored with --secret in Pulumi
     assert env["STRIPE_SECRET_KEY"]["is_secret"] is True
@@ -47,10 +47,10 @@ def test_a_flag_flip_builds_past_the_scan_with_the_anon_key_in_the_bundle(
     assert "Scanning complete" in built["log"] or built["log"] == ""
 
 
+@pytest.mark.deployed
 def test_a_secret_in_the_output_fails_the_build_and_the_up_names_the_key(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.push_commit({"src/assets/pay.js": "export const key = process.env.STRIPE_SECRET_KEY;\n"})
     stack.set_config({"USE_SUPABASE_PHONE_OTP": "true"})
     with pytest.raises(auto.CommandError) as failed:
@@ -94,10 +94,10 @@ def test_previews_get_no_production_credential(stack: StackHarness, emulator: Em
     assert summary["SUPABASE_ANON_KEY"]["kind"] == "publishable"
 
 
+@pytest.mark.deployed
 def test_secret_on_and_off_a_plain_key_then_a_flag_leave_no_phantom_drift(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     drift_check(stack)
     sid = PLAIN["twilioAccountSid"]
     steps = [
@@ -113,10 +113,10 @@ def test_secret_on_and_off_a_plain_key_then_a_flag_leave_no_phantom_drift(
         drift_check(stack)
 
 
+@pytest.mark.deployed
 def test_rotation_while_pinned_is_refused_at_preview_and_the_way_out_works(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     stack.set_config({"pinnedDeploy": stack.outputs()["publishedDeployId"]})
     stack.stack.up(on_output=quiet)
     [before] = stripe_api.endpoints()
@@ -144,8 +144,8 @@ def test_rotation_while_pinned_is_refused_at_preview_and_the_way_out_works(
     drift_check(stack)
 
 
+@pytest.mark.deployed
 def test_a_flip_names_the_commit_it_builds_and_the_live_one(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     live = emulator.deploy_files(stack.outputs()["publishedDeployId"])["commit_ref"]
     # A push whose build fails (its code breaks the build): the head moves past the live commit.
     emulator.configure(fail_next_builds=1)

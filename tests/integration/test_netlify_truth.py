@@ -29,8 +29,8 @@ def builds(emulator: EmulatorControl) -> int:
     return sum(1 for r in emulator.requests() if r["method"] == "POST" and r["path"].endswith("/builds"))
 
 
+@pytest.mark.deployed
 def test_respelling_how_we_reach_the_site_changes_nothing_there(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     published = emulator.published_env()
     env = emulator.env()
     emulator.clear_requests()
@@ -47,10 +47,10 @@ def test_respelling_how_we_reach_the_site_changes_nothing_there(stack: StackHarn
     stack.stack.preview(expect_no_changes=True, on_output=quiet)
 
 
+@pytest.mark.deployed
 def test_a_removed_variable_leaves_the_live_deploy_in_the_same_up(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     assert "TWILIO_AUTH_TOKEN" in emulator.published_env()["env"]
     emulator.clear_requests()
 
@@ -66,6 +66,7 @@ def test_a_removed_variable_leaves_the_live_deploy_in_the_same_up(
     assert drift_check(stack).returncode == 0
 
 
+@pytest.mark.deployed
 @pytest.mark.parametrize(
     ("undone_by_hand", "named"),
     [(False, "PROCESS_COMMISSIONS"), (True, "stale: PROCESS_COMMISSIONS changed in Netlify after the live build")],
@@ -74,7 +75,6 @@ def test_a_removed_variable_leaves_the_live_deploy_in_the_same_up(
 def test_a_hand_edit_behind_a_hand_build_is_drift_and_one_up_rebuilds(
     stack: StackHarness, emulator: EmulatorControl, undone_by_hand: bool, named: str
 ) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.set_value_by_hand("PROCESS_COMMISSIONS", "production", "false")
     wait_for_ready(emulator, emulator.build_by_hand())
     assert emulator.published_env()["env"]["PROCESS_COMMISSIONS"] == "false"
@@ -92,10 +92,10 @@ def test_a_hand_edit_behind_a_hand_build_is_drift_and_one_up_rebuilds(
     assert drift_check(stack).returncode == 0
 
 
+@pytest.mark.deployed
 def test_a_hand_restore_without_a_lock_is_drift_and_up_publishes_the_newest(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     older = emulator.site()["published_deploy"]["id"]
     stack.set_config({"PROCESS_COMMISSIONS": "false"})
     stack.stack.up(on_output=quiet)
@@ -157,8 +157,8 @@ def test_no_process_of_a_killed_up_outlives_it(stack: StackHarness, emulator: Em
     stack.cli("cancel", "--yes")
 
 
+@pytest.mark.deployed
 def test_secrets_never_reach_previews_of_these_changes(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.set_value_by_hand("STRIPE_SECRET_KEY", "production", "sk_test_handmade")
     check = drift_check(stack)
     for name, value in SECRETS.items():
@@ -182,6 +182,7 @@ def test_without_a_configured_pepper_one_is_generated_once_and_kept(
 OTHER_SITE = "0e0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 
 
+@pytest.mark.deployed
 @pytest.mark.parametrize(
     ("account", "named"),
     [
@@ -193,7 +194,6 @@ OTHER_SITE = "0e0c3e1a-2b4d-4c6e-8a10-0123456789ab"
 def test_another_sites_id_fails_preview_naming_both_sites(
     stack: StackHarness, emulator: EmulatorControl, account: str | None, named: str
 ) -> None:
-    stack.stack.up(on_output=quiet)
     emulator.add_site(OTHER_SITE, account or emulator.account_id, "other-site")
     env = emulator.env()
     emulator.clear_requests()
@@ -228,10 +228,10 @@ def test_a_fresh_stack_refuses_a_site_of_another_account_or_address(
     assert emulator.mutating_requests() == []
 
 
+@pytest.mark.deployed
 def test_a_move_on_purpose_writes_the_new_site_and_keeps_the_old_sites_variables(
     stack: StackHarness, emulator: EmulatorControl
 ) -> None:
-    stack.stack.up(on_output=quiet)
     old = emulator.env()
     emulator.add_site(OTHER_SITE, emulator.account_id, "new-home", url="https://new-home.example")
     stack.set_config(

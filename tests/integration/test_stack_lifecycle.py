@@ -28,7 +28,7 @@ OTHER_RESOURCES = 8
 def test_up_is_stable_under_preview_and_refresh_and_destroy_leaves_nothing(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up = stack.stack.up(on_output=lambda _: None)
+    up = stack.stack.up(on_output=lambda _: None, read_back=True)
     assert up.summary.result == "succeeded"
     for name, value in SECRETS.items():
         assert value not in up.stdout, f"{name} appears in the output of up"
@@ -104,7 +104,7 @@ def test_protected_stack_refuses_destroy_and_retires_on_purpose(
 
     # The retire path: protection off in config, an up that only records it, then destroy.
     stack.set_config({"protectResources": "false"})
-    lifted = stack.stack.up(on_output=lambda _: None)
+    lifted = stack.stack.up(on_output=lambda _: None, read_back=True)
     assert set(lifted.summary.resource_changes or {}) == {"same"}, lifted.summary.resource_changes
     assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]], "lifting protection changed the endpoint"
     stack.stack.destroy(on_output=lambda _: None)

@@ -21,20 +21,14 @@ NEXT_VERSION = "2026-07-29.dahlia"  # in both the SDK and the emulator's (older)
 WEBHOOK = "/.netlify/functions/stripe-webhook"
 
 
-def up(stack: StackHarness) -> str:
-    result = stack.stack.up(on_output=lambda _: None)
-    assert result.summary.result == "succeeded"
-    return result.stdout
-
-
 def accepted_by_site(emulator: EmulatorControl, event_id: str) -> bool:
     return emulator.webhook_events().get(event_id, {}).get("processed") == 1
 
 
+@pytest.mark.deployed
 def test_an_event_reaches_the_site_signed_and_forgeries_are_refused(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     [endpoint] = stripe_api.endpoints()
     assert endpoint["status"] == "enabled"
     assert endpoint["metadata"]["managed_by"] == "soundfactory-infra"
@@ -65,10 +59,10 @@ def test_an_event_reaches_the_site_signed_and_forgeries_are_refused(
     assert revealed.startswith("whsec_")
 
 
+@pytest.mark.deployed
 def test_a_new_api_version_rotates_the_secret_without_losing_an_event(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     [old] = stripe_api.endpoints()
     deploys_before = len(emulator.deploys())
     stack.set_config({"stripeWebhookApiVersion": NEXT_VERSION})
@@ -87,7 +81,7 @@ def test_a_new_api_version_rotates_the_secret_without_losing_an_event(
     thread = threading.Thread(target=sender)
     thread.start()
     try:
-        output = up(stack)
+        output = stack.up()
     finally:
         stop.set()
         thread.join()
@@ -118,7 +112,7 @@ def test_faults_on_create_leave_exactly_one_endpoint(
     # Seed 255 makes the first create "500-after" (Stripe made the endpoint, the answer
     # says 500) and its retry a 503: the case that duplicates without an idempotency key.
     stripe_api.inject_faults(0.2, ["429", "500", "503", "drop", "500-after"], seed=255, methods=("POST",))
-    up(stack)
+    stack.up()
     stripe_api.clear_faults()
     assert len(stripe_api.endpoints()) == 1
     faults = [r["fault"] for r in stripe_api.requests() if r.get("fault")]
@@ -126,10 +120,10 @@ def test_faults_on_create_leave_exactly_one_endpoint(
     stack.stack.preview(expect_no_changes=True, on_output=lambda _: None)
 
 
+@pytest.mark.deployed
 def test_dashboard_edits_show_as_drift_and_up_restores_them(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     [endpoint] = stripe_api.endpoints()
     stripe_api.edit_by_hand(endpoint["id"], enabled_events=["charge.failed"], disabled=True)
 
@@ -146,16 +140,16 @@ def test_dashboard_edits_show_as_drift_and_up_restores_them(
     stack.stack.preview(refresh=True, expect_no_changes=True, on_output=lambda _: None)
 
 
+@pytest.mark.deployed
 def test_an_endpoint_deleted_by_hand_is_recreated_and_the_site_gets_its_secret(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     [endpoint] = stripe_api.endpoints()
     stripe_api.delete_by_hand(endpoint["id"])
 
     stack.stack.refresh(on_output=lambda _: None)
     assert "stripeWebhookEndpointId" in stack.outputs()
-    output = up(stack)
+    output = stack.up()
     [recreated] = stripe_api.endpoints()
     assert recreated["id"] != endpoint["id"]
     assert "secret rotated" in output
@@ -163,21 +157,21 @@ def test_an_endpoint_deleted_by_hand_is_recreated_and_the_site_gets_its_secret(
     wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
 
 
+@pytest.mark.deployed
 def test_disabling_keeps_the_endpoint_and_its_secret(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    up(stack)
     [endpoint] = stripe_api.endpoints()
     deploys = len(emulator.deploys())
     stack.set_config({"stripeWebhookDisabled": "true"})
-    up(stack)
+    stack.up()
     [disabled] = stripe_api.endpoints()
     assert (disabled["id"], disabled["status"]) == (endpoint["id"], "disabled")
     assert stripe_api.deliver("charge.refunded")["endpoints"] == []
     assert len(emulator.deploys()) == deploys  # the secret did not change: no build
 
     stack.set_config({"stripeWebhookDisabled": "false"})
-    up(stack)
+    stack.up()
     event = stripe_api.deliver("charge.refunded")["event"]
     wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
 
@@ -187,7 +181,7 @@ def test_an_endpoint_made_by_hand_is_adopted_with_its_secret(
 ) -> None:
     made = stripe_api.create_by_hand(emulator.site_url + WEBHOOK, ["charge.refunded"], "2026-08-26.dahlia")
     stack.set_config({"stripeWebhookAdoptId": made["id"]}, {"stripeWebhookAdoptSecret": made["secret"]})
-    output = up(stack)
+    output = stack.up()
     assert made["secret"] not in output
     [adopted] = stripe_api.endpoints()
     assert adopted["id"] == made["id"]
@@ -248,11 +242,11 @@ def test_a_17th_endpoint_is_refused_at_preview_with_no_call(
     assert stripe_api.mutating_requests() == []
 
 
+@pytest.mark.deployed
 def test_a_respelled_stripe_api_url_keeps_the_endpoint_and_its_secret(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
     """How we reach Stripe is not which endpoint it is: no replace, no call that writes, no new secret."""
-    up(stack)
     [endpoint] = stripe_api.endpoints()
     secret = stack.cli("stack", "output", "stripeWebhookSecret", "--show-secrets").stdout.strip()
     respelled = stripe_api.api_url.replace("http://127.0.0.1", "HTTP://LOCALHOST") + "/"
@@ -262,7 +256,7 @@ def test_a_respelled_stripe_api_url_keeps_the_endpoint_and_its_secret(
     assert "replace" not in preview.stdout.lower(), preview.stdout
     stripe_api.clear_requests()
     emulator.clear_requests()
-    up(stack)
+    stack.up()
     assert stripe_api.mutating_requests() == []
     assert emulator.mutating_requests() == [], "the site was rebuilt or its secret rewritten"
     assert [e["id"] for e in stripe_api.endpoints()] == [endpoint["id"]]

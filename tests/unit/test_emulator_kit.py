@@ -4,6 +4,7 @@ the validator on a spec of its own (as the Stripe and Twilio emulators will use 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,52 @@ def test_reset_brings_back_the_freshly_seeded_emulator(
     assert (config["fail_next_builds"], config["validation"]) == (0, "strict")
     assert httpx.get(f"{emulator.control_url}/faults").json()["enabled"] is False
     assert api.post(f"/sites/{SITE_ID}/builds").status_code == 200
+
+
+def test_a_restored_snapshot_is_the_state_it_was_taken_from_with_fresh_settings(
+    emulator: RunningEmulator, api: httpx.Client, control: EmulatorControl
+) -> None:
+    control.add_by_hand("FLAG", "on")
+    built = control.build_by_hand()
+    deadline = time.monotonic() + 10
+    while {d["id"]: d["state"] for d in control.deploys()}[built] != "ready" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    taken = control.snapshot()
+    env, deploys = control.env(), control.deploys()
+
+    control.set_value_by_hand("FLAG", "production", "off")
+    control.add_site("other", "other-team", "other")
+    control.configure(fail_next_builds=2, validation="warn")
+    control.inject_faults(rate=0.0, kinds=["500"])
+    httpx.put(f"{emulator.control_url}/site-overrides", json={"live_stream": False}).raise_for_status()
+
+    control.restore(taken)
+
+    assert control.requests() == []
+    assert control.env() == env
+    assert control.deploys() == deploys
+    assert built in {deploy["id"] for deploy in deploys}
+    assert [site["id"] for site in control.sites()] == [SITE_ID]
+    config = httpx.get(f"{emulator.control_url}/config").json()
+    assert (config["fail_next_builds"], config["validation"]) == (0, "strict")
+    assert httpx.get(f"{emulator.control_url}/faults").json()["enabled"] is False
+    assert httpx.get(f"{emulator.control_url}/site-overrides").json() == {}
+    # The restored document is the one on disk too: a restart sees it.
+    assert json.loads((emulator.data_dir / "netlify-state.json").read_text()) == taken
+
+
+def test_a_document_that_is_not_a_snapshot_is_refused_and_changes_nothing(
+    emulator: RunningEmulator, control: EmulatorControl
+) -> None:
+    control.add_by_hand("FLAG", "on")
+    control.configure(fail_next_builds=1)
+    before = control.snapshot()
+    for document in ({"version": 999}, ["not", "a", "document"]):
+        refused = httpx.put(f"{emulator.control_url}/state", json=document)
+        assert refused.status_code == 422
+        assert "GET /_emulator/state" in refused.text
+    assert control.snapshot() == before
+    assert httpx.get(f"{emulator.control_url}/config").json()["fail_next_builds"] == 1
 
 
 def test_site_overrides_live_in_the_control_namespace_and_reset_heals_them(emulator: RunningEmulator) -> None:

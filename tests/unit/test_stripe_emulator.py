@@ -207,3 +207,17 @@ def test_a_disabled_endpoint_gets_no_event(api: httpx.Client, stripe_emu: Runnin
     sent = httpx.post(f"{stripe_emu.control_url}/events", json={"type": "charge.refunded"}).json()
     assert sent["endpoints"] == []
     assert httpx.post(f"{stripe_emu.control_url}/events", json={"type": "no.such"}).status_code == 422
+
+
+def test_reset_and_restore_bring_back_the_default_delivery_settings(
+    api: httpx.Client, stripe_emu: RunningStripe
+) -> None:
+    control = f"{stripe_emu.control_url}/config"
+    defaults = httpx.get(control).json()
+    create(api)
+    taken = httpx.get(f"{stripe_emu.control_url}/state").json()
+    for method, path, body in (("POST", "/reset", None), ("PUT", "/state", taken)):
+        httpx.put(control, json={"max_attempts": 1, "first_retry_s": 9}).raise_for_status()
+        httpx.request(method, f"{stripe_emu.control_url}{path}", json=body).raise_for_status()
+        assert httpx.get(control).json() == defaults
+    assert [e["url"] for e in api.get("/v1/webhook_endpoints").json()["data"]] == ["https://x.test/hook"]

@@ -22,8 +22,8 @@ def resources(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, o
     return {r["name"]: r for r in json.loads(result.stdout)["resources"]}
 
 
+@pytest.mark.deployed
 def test_drift_exit_codes(stack: StackHarness, emulator: EmulatorControl) -> None:
-    stack.stack.up(on_output=lambda _: None)
     clean = sfops_drift(stack)
     assert clean.returncode == 0, clean.stderr
     assert json.loads(clean.stdout)["drift"] is False
@@ -47,10 +47,10 @@ def test_drift_exit_codes(stack: StackHarness, emulator: EmulatorControl) -> Non
     assert "could not check stack" in unknown.stderr
 
 
+@pytest.mark.deployed
 def test_drift_names_secret_and_stripe_fields_without_values(
     stack: StackHarness, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> None:
-    stack.stack.up(on_output=lambda _: None)
     emulator.set_value_by_hand("STRIPE_SECRET_KEY", "production", "sk_test_typed_in_the_dashboard_0001")
     (endpoint,) = stripe_api.endpoints()
     stripe_api.edit_by_hand(endpoint["id"], disabled=True)
