@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.backups.cron_host import marker_for
 from local_services.stack_harness import StackHarness
 from tests.integration.backup_support import (
     BackupServers,
     backup_servers,
     configured_stack,
-    holds_resources,
     quiet,
     site_emulators,
 )
@@ -47,7 +47,12 @@ class Setup:
 
 @contextmanager
 def preview_setup(root: Path) -> Iterator[Setup]:
-    """The stack on its own servers; destroyed afterwards if a test's `up` created anything."""
+    """The stack on its own servers; destroyed afterwards if a test's `up` reached the backup host.
+
+    The host is shared (its user's crontab and home); all else the stack creates lives on this
+    setup's own S3 server and emulators, which stop with it. The tests' `up`s fail before the
+    host (their point), so the destroy, a whole engine run, is only for a run where one did not.
+    """
     with site_emulators(root) as (emulator, stripe), backup_servers() as servers:
         install_dir = f"sf-it-{secrets.token_hex(4)}"
         harness, plain, secret = configured_stack(
@@ -56,7 +61,14 @@ def preview_setup(root: Path) -> Iterator[Setup]:
         try:
             yield Setup(harness, servers, plain, secret, install_dir)
         finally:
-            if holds_resources(harness):
+            if _reached_host(servers, install_dir):
                 harness.stack.remove_all_config(list(harness.stack.get_all_config()))
                 harness.set_config(plain, secret)
                 harness.stack.destroy(on_output=quiet)
+
+
+def _reached_host(servers: BackupServers, install_dir: str) -> bool:
+    """Whether the stack left its install directory or its crontab line on the backup host."""
+    if servers.ssh(f"test -e {install_dir}").returncode == 0:
+        return True
+    return marker_for(install_dir) in (servers.crontab() or "")
