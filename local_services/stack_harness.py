@@ -27,6 +27,8 @@ from pulumi import automation as auto
 # The mode `Stack.create` passes: that classmethod builds a plain Stack, not a subclass.
 from pulumi.automation._stack import StackInitMode
 
+from local_services.local_kms import local_kms
+
 REPO = Path(__file__).resolve().parents[1]
 PASSPHRASE = "throwaway-stacks-only"  # noqa: S105 - protects a throwaway backend
 
@@ -112,8 +114,10 @@ class StackSnapshot:
 
 
 class StackHarness:
-    def __init__(self, root: Path, name: str = "it", program: Path | None = None) -> None:
-        """`program`: a directory with its own Pulumi.yaml and __main__.py (default: the real one)."""
+    def __init__(self, root: Path, name: str = "it", program: Path | None = None, *, kms: bool = False) -> None:
+        """`program`: a directory with its own Pulumi.yaml and __main__.py (default: the real one).
+        `kms`: encrypt the stack's secrets with a local KMS key instead of the passphrase (see
+        local_services/local_kms.py: ~0.3 s less CPU in every CLI run)."""
         self.project_dir = root / "project"
         self.project_dir.mkdir(parents=True)
         source = program or REPO
@@ -131,13 +135,22 @@ class StackHarness:
             "PULUMI_HOME": str(root / "pulumi-home"),
             "PATH": f"{tools / 'bin'}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
         }
+        secrets_provider = None
+        if kms:
+            key = local_kms()
+            self.env |= key.env
+            secrets_provider = key.url
         self.backend = backend
         workspace = auto.LocalWorkspace(
-            work_dir=str(self.project_dir), env_vars=self.env, pulumi_command=pulumi_command()
+            work_dir=str(self.project_dir),
+            env_vars=self.env,
+            pulumi_command=pulumi_command(),
+            secrets_provider=secrets_provider,
         )
         # A fresh backend has no stack to select: one `stack init` instead of a failing select first.
         self.stack = LeanStack(name, workspace, StackInitMode.CREATE)
         self.settings_file = self.project_dir / f"Pulumi.{name}.yaml"
+        self._initial_settings = self.settings_file.read_text(encoding="utf-8")  # the passphrase's salt
 
     def up(self) -> str:
         """`pulumi up` (Automation raises CommandError unless the update succeeds); what it printed."""
@@ -148,6 +161,10 @@ class StackHarness:
         values = {f"{project}:{k}": auto.ConfigValue(v) for k, v in plain.items()}
         values |= {f"{project}:{k}": auto.ConfigValue(v, secret=True) for k, v in (secret or {}).items()}
         self.stack.set_all_config(values)
+
+    def clear_config(self) -> None:
+        """No config at all, as after `stack init` (one file write instead of listing and removing each key)."""
+        self.settings_file.write_text(self._initial_settings, encoding="utf-8")
 
     def remove_config(self, *keys: str) -> None:
         project = self.stack.workspace.project_settings().name

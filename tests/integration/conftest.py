@@ -45,7 +45,7 @@ class Deployment:
 
 
 def wired_stack(root: Path, emulators: Emulators) -> StackHarness:
-    harness = StackHarness(root)
+    harness = StackHarness(root, kms=True)
     wiring = {
         "netlifyApiUrl": emulators.netlify.api_url,
         "siteUrl": emulators.netlify.site_url,

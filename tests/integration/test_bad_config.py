@@ -47,7 +47,7 @@ def preview_stack(
         patch.setenv("NETLIFY_EMULATOR_TOKEN", TOKEN)
         running = start_emulator(root / "netlify", site_id=SITE_ID, account_id=ACCOUNT_ID, build_seconds=0.2)
     emulator = EmulatorControl(running.api_url, running.site_url, SITE_ID, ACCOUNT_ID, TOKEN)
-    harness = StackHarness(root / "pulumi")
+    harness = StackHarness(root / "pulumi", kms=True)
     try:
         yield harness, emulator
     finally:
@@ -77,7 +77,7 @@ def test_bad_config_fails_preview_without_mutating(
         secrets.pop(key, None)
         if value is not None:
             config[key] = value
-    harness.stack.remove_all_config(list(harness.stack.get_all_config()))  # a clean slate for each case
+    harness.clear_config()  # a clean slate for each case
     harness.set_config(config, secrets)
     emulator.clear_requests()
     stripe_module.clear_requests()
@@ -94,7 +94,7 @@ def test_bad_config_fails_preview_without_mutating(
 
 
 def valid_config(harness: StackHarness, emulator: EmulatorControl) -> None:
-    harness.stack.remove_all_config(list(harness.stack.get_all_config()))
+    harness.clear_config()
     # Previews only: a closed loopback port stands in for Stripe (the cap check gives up at once).
     harness.set_config(
         {**PLAIN, "netlifyApiUrl": emulator.api_url, "siteUrl": emulator.site_url},

@@ -111,7 +111,7 @@ def test_an_existing_stacks_bucket_gets_object_lock_in_place_on_its_next_up(serv
     before it became the default), holding backups, is locked by the next `up`, not replaced."""
     admin = server.client("s3")
     name = f"migrate-{secrets.token_hex(4)}"
-    harness = StackHarness(tmp_path / "pulumi", program=MIGRATION_PROGRAM)
+    harness = StackHarness(tmp_path / "pulumi", program=MIGRATION_PROGRAM, kms=True)
     # A bucket as the unit tests declare one, on the local S3 server: without the two conditional
     # statements moto would apply to every request, as on the local stack.
     settings = replace(

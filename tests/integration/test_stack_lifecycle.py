@@ -79,7 +79,7 @@ def test_preview_of_a_fresh_stack_changes_nothing(stack: StackHarness, emulator:
 
 def test_preview_of_a_fresh_stack_needs_no_reachable_api(tmp_path: Path) -> None:
     closed = "http://127.0.0.1:9/api/v1"  # the discard port: nothing listens there
-    harness = StackHarness(tmp_path / "pulumi")
+    harness = StackHarness(tmp_path / "pulumi", kms=True)
     wiring = {"netlifyApiUrl": closed, "siteUrl": "http://127.0.0.1:9"}
     harness.set_config({**PLAIN, **wiring}, SECRETS)
     preview = harness.stack.preview(on_output=lambda _: None)

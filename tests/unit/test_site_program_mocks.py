@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -34,10 +36,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
+def mocks() -> Iterator[RecordingMocks]:
+    # The SDK registers on the thread's event loop; an `asyncio.run()` earlier in this process
+    # (the monitor's probes, the Twilio emulator's tests) leaves the main thread without one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(recorder, project="soundfactory", stack="unit", preview=False)
-    return recorder
+    yield recorder
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def build_site(config_values: dict[str, str]) -> NetlifySite:

@@ -26,7 +26,7 @@ BUNDLE_FILES = {"stack-history.json", "published-deploy.json", "recent-deploys.j
 def deployed(
     tmp_path: Path, emulator: EmulatorControl, stripe_api: StripeControl
 ) -> tuple[StackHarness, EmulatorControl]:
-    harness = StackHarness(tmp_path / "pulumi", name="local")
+    harness = StackHarness(tmp_path / "pulumi", name="local", kms=True)
     # Loopback only: a closed port stands in for Twilio's API (the SMS probe reads "unknown").
     plain = {
         **PLAIN,
