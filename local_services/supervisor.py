@@ -73,9 +73,22 @@ def healthy(url: str) -> bool:
         return False
 
 
+def _reaped(pid: int) -> bool:
+    """Collect `pid` if it is our own exited child. A child started by `start` in this process
+    (a test's fixture, say) stays a zombie until waited for, and `kill(pid, 0)` succeeds on a
+    zombie: without this `stop` waited its full grace period for every service it stopped."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child (started by another `make services-up`): init reaps it
+        return False
+    return done == pid
+
+
 def _pid(service: Service) -> int | None:
     try:
         pid = int(service.pid_file.read_text().strip())
+        if _reaped(pid):
+            return None
         os.kill(pid, 0)
         return pid
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):

@@ -25,6 +25,7 @@ from local_services.netlify import RunningEmulator, start_emulator
 from local_services.s3 import CREDENTIALS_FILE, s3_service
 from local_services.sample_stack import ACCOUNT_ID, PLAIN, SECRETS, SITE_ID, TOKEN
 from local_services.sshd import SshdFiles, prepare, sshd_service
+from local_services.stack_harness import StackHarness
 from local_services.stripe import RunningStripe
 from local_services.stripe import start_emulator as start_stripe
 from local_services.supervisor import RUN_DIR, start, stop
@@ -40,6 +41,11 @@ REPO = Path(__file__).resolve().parents[2]
 # The backup host's Python (made by `make setup`): the system's python3 with the backup-host packages.
 # `.tools/backup-host-venv` links to it, outside the clone, where the backup user can reach it.
 HOST_PYTHON = (REPO / ".tools" / "backup-host-venv" / "bin").resolve() / "python"
+
+
+def quiet(_: str) -> None:
+    """An `on_output` that drops the engine's progress lines."""
+    return None
 
 
 class ProcessSampler(threading.Thread):
@@ -193,3 +199,19 @@ def stack_config(
         "backupInstallDir": install_dir,
     }
     return plain, {**SECRETS, "backupDatabaseUrl": database_url}
+
+
+def configured_stack(
+    root: Path, servers: BackupServers, emulator: RunningEmulator, stripe: RunningStripe, **options: str
+) -> tuple[StackHarness, dict[str, str], dict[str, str]]:
+    """Stack `it` under `root`, configured by `stack_config` (`options`: bucket, install_dir, ...); and that config."""
+    plain, secret = stack_config(servers, emulator.api_url, emulator.site_url, stripe_api_url=stripe.api_url, **options)
+    # Secrets under the local KMS key: a passphrase costs each CLI run ~0.3 s of key derivation.
+    harness = StackHarness(root / "pulumi", kms=True)
+    harness.set_config(plain, secret)
+    return harness, plain, secret
+
+
+def holds_resources(harness: StackHarness) -> bool:
+    """Whether the stack's state holds anything: destroying an empty stack is an engine run for nothing."""
+    return bool((harness.stack.export_stack().deployment or {}).get("resources"))

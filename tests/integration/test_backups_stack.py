@@ -28,8 +28,10 @@ from tests.integration.backup_support import (
     BackupServers,
     ProcessSampler,
     backup_servers,
+    configured_stack,
+    holds_resources,
+    quiet,
     site_emulators,
-    stack_config,
 )
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
@@ -37,10 +39,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 BUCKET = "sf-it-backups"
 SOMEONE_ELSES_LINE = "17 4 * * * echo someone-elses-job # not managed by us\n"
-
-
-def quiet(_: str) -> None:
-    return None
 
 
 @dataclass
@@ -69,16 +67,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         seeded = (original or "") + SOMEONE_ELSES_LINE
         servers.set_crontab(seeded)
         install_dir = f"sf-it-{secrets.token_hex(4)}"
-        harness = StackHarness(root / "pulumi")
-        plain, secret = stack_config(
-            servers,
-            emulator.api_url,
-            emulator.site_url,
-            bucket=BUCKET,
-            install_dir=install_dir,
-            stripe_api_url=stripe.api_url,
-        )
-        harness.set_config(plain, secret)
+        harness, _, _ = configured_stack(root, servers, emulator, stripe, bucket=BUCKET, install_dir=install_dir)
         sampler = ProcessSampler()
         sampler.start()
         try:
@@ -101,8 +90,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         try:
             yield deployed
         finally:
-            with contextlib.suppress(auto.CommandError):
-                harness.stack.destroy(on_output=quiet)
+            # The last test destroys the stack; this is for a run that stopped before it (an empty
+            # stack's destroy is a whole engine run for nothing).
+            if holds_resources(harness):
+                with contextlib.suppress(auto.CommandError):
+                    harness.stack.destroy(on_output=quiet)
             servers.set_crontab(original)
             servers.ssh(f"rm -rf {install_dir}")
 
@@ -186,7 +178,7 @@ def test_host_has_the_command_the_env_file_and_one_cron_line_that_runs(deployed:
     # Run the cron line's command by hand, as cron would (sh -c, from the user's home).
     command = ours[0].split(None, 5)[5].rsplit(" # ", 1)[0]
     # It runs `sfops backup` from the bundle; this stack's DATABASE_URL names no server, so the
-    # backup cannot start (exit 2) and says so in a JSON log line (test_backup_restore takes real ones).
+    # backup cannot start (exit 2) and says so in a JSON log line (backup_restore/ takes real ones).
     ran = servers.ssh(f"cd && sh -c {json.dumps(command)}")
     assert ran.returncode == 2, ran.stderr
     log = servers.ssh(f"cat {directory}/backup.log").stdout

@@ -16,10 +16,12 @@ import yaml
 
 from local_services.emulator_control import EmulatorControl
 from local_services.stack_harness import REPO, StackHarness
-from tests.integration.backup_support import backup_servers, stack_config
+from tests.integration.backup_support import BackupServers, backup_servers, stack_config
 
-# The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.serial]
+# Not `serial`: nothing here installs on the backup host. The bad stacks have no servers, and
+# the local stack's preview plans the host without logging in (its test checks sshd's log),
+# so these run in the xdist workers beside the backup host's tests.
+pytestmark = [pytest.mark.integration]
 
 POLICY_PACK = str(REPO / "policy")
 BAD_STACK = REPO / "tests" / "policy" / "bad_stack"
@@ -95,7 +97,7 @@ def test_the_same_shapes_with_good_inputs_pass(bad_stacks: dict[str, StackHarnes
 
 
 @pytest.fixture
-def local_stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[StackHarness]:
+def local_stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[tuple[StackHarness, BackupServers]]:
     """Stack `local` with Pulumi.local.yaml's settings, its servers moved to free ports."""
     with backup_servers() as servers:
         harness = StackHarness(tmp_path / "pulumi", name="local")
@@ -116,12 +118,14 @@ def local_stack(tmp_path: Path, emulator: EmulatorControl) -> Iterator[StackHarn
         # Object Lock as the local stack has it: its defaults (governance, backupExpirationDays).
         plain = {k: v for k, v in plain.items() if not k.startswith("backupObjectLock")}
         harness.set_config({**local_plain, **plain}, secrets)
-        yield harness
+        yield harness, servers
 
 
-def test_pack_passes_on_the_local_stack(local_stack: StackHarness) -> None:
-    code, output = preview_with_policies(local_stack)
+def test_pack_passes_on_the_local_stack(local_stack: tuple[StackHarness, BackupServers]) -> None:
+    harness, servers = local_stack
+    code, output = preview_with_policies(harness)
     assert code == 0, output
     assert "✅ soundfactory" in output, output
     for resource_type in ("netlify:EnvVar", "backups:Bucket", "backups:CronHost", "stripe:WebhookEndpoint"):
         assert f"pulumi-python:dynamic/{resource_type}" in output, output
+    assert "Accepted publickey" not in servers.sshd_log.read_text(), "the preview logged in to the backup host"

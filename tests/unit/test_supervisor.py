@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def test_start_reuse_and_stop(tmp_path: Path) -> None:
     assert not healthy(service.health_url)
     assert not service.pid_file.exists()
     assert said[-1] == "web: stopped"
+    # Started by this process, it is reaped by stop (not left a zombie that looks alive to kill(pid, 0)).
+    with pytest.raises(ChildProcessError):
+        os.waitpid(int(pid), os.WNOHANG)
 
 
 def test_a_service_that_dies_on_start_up_shows_its_log(tmp_path: Path) -> None:

@@ -22,10 +22,10 @@ from botocore.exceptions import ClientError
 
 from scripts.sfops.backup.manifest import manifest_key_for
 from scripts.sfops.backup.multipart import MultipartWriter
-from tests.integration.test_backup_restore import BUCKET, Rig, _backup, rig
+from tests.integration.backup_restore.restore_rig import BUCKET, Rig, cron_backup
 
+# The rig (conftest.py) is the restore tests' stack, shared: each test here takes its own backup.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
-__all__ = ["rig"]  # the module's own stack, built by the restore tests' fixture
 
 MIB = 1 << 20
 EXPIRATION_DAYS = 30  # the stack's backupExpirationDays (tests/integration/backup_support.py), the lock's default
@@ -66,7 +66,7 @@ def _listed(rig: Rig, key: str) -> dict[str, Any]:
 
 
 def test_the_uploader_cannot_replace_or_delete_a_backup_with_its_own_write_path(rig: Rig) -> None:
-    manifest_key = _backup(rig)
+    manifest_key = cron_backup(rig)
     manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
     s3 = _uploader(rig)
 
@@ -117,7 +117,7 @@ def _without_bucket_policy(rig: Rig) -> Iterator[Any]:
 
 
 def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(rig: Rig) -> None:
-    manifest_key = _backup(rig)
+    manifest_key = cron_backup(rig)
     manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
     held = {key: _versions(rig, key)[0]["VersionId"] for key in (manifest["key"], manifest_key)}
     for key, version in held.items():
@@ -168,7 +168,7 @@ def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(
 
 @pytest.mark.parametrize("what", ["object and manifest", "manifest only"])
 def test_a_rewritten_backup_is_refused_and_its_original_restores_by_version_id(rig: Rig, what: str) -> None:
-    manifest_key = _backup(rig)
+    manifest_key = cron_backup(rig)
     manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
     original_version = _versions(rig, manifest["key"])[0]["VersionId"]
     s3 = _uploader(rig)

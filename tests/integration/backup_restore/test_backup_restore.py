@@ -1,11 +1,11 @@
 """Issues 9 and 18: `sfops backup` from the installed crontab line and `sfops restore`, for real, on Supabase's shape.
 
-One stack (moto S3/IAM, sshd as the backup host, a Supabase-shaped PostgreSQL: superuser
-`supabase_admin`, which we never use, and the non-superuser `postgres` with a password, see
-`local_services.supabase_shape`) is brought up once for the module. Every backup and restore
-connects as `postgres`. The backup runs as cron would run
+The rig (restore_rig.py: moto S3/IAM, sshd as the backup host, a Supabase-shaped PostgreSQL)
+is brought up once for the package and shared with test_backup_history.py. Every backup and
+restore connects as `postgres`. The backup runs as cron would run
 it: the crontab line's command, over SSH, as the unprivileged backup user. Restores run as
 the operator: `sfops restore` with the restore identity's key and the age identity file.
+Each test takes the backup it needs (or, where any will do, the latest there is).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,158 +31,16 @@ import pyrage
 import pytest
 import zstandard
 
-from local_services.postgres import PostgresCluster
-from local_services.s3.empty_bucket import empty_bucket
-from local_services.stack_harness import StackHarness
-from local_services.supabase_shape import create_project_database, create_supabase_database, start_supabase_cluster
+from local_services.supabase_shape import create_project_database
 from scripts.sfops.backup.database_url import DatabaseUrl, libpq_env
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX, manifest_key_for
 from scripts.sfops.restore.database import Fingerprints, connect, fingerprints
-from tests.integration.backup_support import BackupServers, ProcessSampler, backup_servers, site_emulators, stack_config
+from tests.integration.backup_restore.restore_rig import BUCKET, SFOPS, SOURCE_DB, WAIT_S, Rig, cron_backup
+from tests.integration.backup_support import ProcessSampler
 from tests.integration.polling import wait_for
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
-
-REPO = Path(__file__).resolve().parents[2]
-SFOPS = REPO / "scripts" / "bin" / "sfops"
-BUCKET = "sf-it-restore"
-DB_PASSWORD = "pg-pass-" + secrets.token_hex(8)
-SOURCE_DB = "sfdata"
-WAIT_S = 60.0
-
-
-def quiet(_: str) -> None:
-    return None
-
-
-@dataclass
-class Rig:
-    servers: BackupServers
-    cluster: PostgresCluster
-    install_dir: str
-    identity_file: Path
-    restore_env: dict[str, str]  # what an operator exports for sfops restore
-    env_values: dict[str, str]  # the host's env file, as installed
-    secrets: dict[str, str]
-    work: Path
-    stack_env: dict[str, str]  # how sfops reaches the stack `it` (its backend and project)
-
-    @property
-    def server(self) -> DatabaseUrl:
-        return DatabaseUrl.parse(self.cluster.url("postgres"))
-
-    def db(self, name: str) -> DatabaseUrl:
-        return self.server.with_database(name)
-
-    def admin(self) -> Any:
-        return self.servers.s3()
-
-    def cron_command(self) -> str:
-        line = next(
-            row
-            for row in (self.servers.crontab() or "").splitlines()
-            if row.endswith(f"# soundfactory-infra backup {self.install_dir}")
-        )
-        return line.split(None, 5)[5].rsplit(" # ", 1)[0]
-
-    def run_cron_line(self) -> subprocess.CompletedProcess[str]:
-        """The installed crontab line's command, as cron runs it (sh -c from the user's home)."""
-        return self.servers.ssh(f"cd && sh -c {json.dumps(self.cron_command())}")
-
-    def host_log(self) -> str:
-        return self.servers.ssh(f"cat {self.install_dir}/backup.log").stdout
-
-    def restore(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(SFOPS), "--stack", "it", *args],
-            env={**os.environ, **self.restore_env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-
-    def local_env_file(self, **changes: str) -> Path:
-        """A copy of the host's env file on this side (mode 0600), for runs of `sfops backup` here."""
-        path = self.work / f"backup-{secrets.token_hex(3)}.env"
-        values = {**self.env_values, **changes}
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.writelines(f"{k}='{v}'\n" for k, v in values.items())
-        return path
-
-    def manifests(self) -> list[str]:
-        listed = self.admin().list_objects_v2(Bucket=BUCKET, Prefix="db/").get("Contents", [])
-        return sorted(o["Key"] for o in listed if o["Key"].endswith(MANIFEST_SUFFIX))
-
-
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    root = tmp_path_factory.mktemp("restore")
-    identity = pyrage.x25519.Identity.generate()
-    identity_file = root / "identity.txt"
-    identity_file.write_text(f"# test identity\n{identity}\n")
-    identity_file.chmod(0o600)
-    with site_emulators(root) as (emulator, stripe), start_supabase_cluster(DB_PASSWORD) as cluster:
-        create_supabase_database(dict(cluster.socket()), dict(cluster.socket("postgres")), SOURCE_DB, rows=3000)
-        with backup_servers() as servers:
-            crontab_before = servers.crontab()
-            install_dir = f"sf-it-{secrets.token_hex(4)}"
-            harness = StackHarness(root / "pulumi")
-            plain, secret = stack_config(
-                servers,
-                emulator.api_url,
-                emulator.site_url,
-                bucket=BUCKET,
-                install_dir=install_dir,
-                stripe_api_url=stripe.api_url,
-                database_url=cluster.url(SOURCE_DB),
-                recipient=str(identity.to_public()),
-            )
-            harness.set_config(plain, secret)
-            harness.stack.up(on_output=quiet)
-            try:
-                outputs = harness.outputs()
-                env_values = servers.env_file(install_dir)
-                restore_env = {  # the operator's exports (--credentials-from-env is the default off local)
-                    "AWS_ACCESS_KEY_ID": outputs["backupRestoreAccessKeyId"],
-                    "AWS_SECRET_ACCESS_KEY": outputs["backupRestoreSecretAccessKey"],
-                    "BACKUP_BUCKET": BUCKET,
-                    "S3_ENDPOINT_URL": servers.s3_url,
-                    "AWS_REGION": "us-east-1",
-                    "SFOPS_DATABASE_URL": cluster.url("postgres"),
-                    "SFOPS_AGE_IDENTITY_FILE": str(identity_file),
-                }
-                yield Rig(
-                    servers,
-                    cluster,
-                    install_dir,
-                    identity_file,
-                    restore_env,
-                    env_values,
-                    {
-                        "database password": DB_PASSWORD,
-                        "uploader secret key": env_values["AWS_SECRET_ACCESS_KEY"],
-                        "restore secret key": outputs["backupRestoreSecretAccessKey"],
-                        "age identity": str(identity),
-                    },
-                    root,
-                    {**harness.env, "SFOPS_PROJECT_DIR": str(harness.project_dir)},
-                )
-            finally:
-                empty_bucket(servers.s3(), BUCKET)
-                harness.stack.destroy(on_output=quiet)
-                assert servers.crontab() == crontab_before, "the crontab is left as it was"
-
-
-def _backup(rig: Rig) -> str:
-    """One backup by the installed crontab line; the new manifest's key."""
-    before = set(rig.manifests())
-    ran = rig.run_cron_line()
-    assert ran.returncode == 0, rig.host_log()[-2000:]
-    (new,) = set(rig.manifests()) - before
-    return new
 
 
 def _exec(url: DatabaseUrl, statement: str) -> None:
@@ -199,7 +55,7 @@ def test_installed_cron_command_backs_up_and_verify_proves_the_copy_identical(ri
     sampler = ProcessSampler()
     sampler.start()
     try:
-        manifest_key = _backup(rig)
+        manifest_key = cron_backup(rig)
     finally:
         sampler.done.set()
         sampler.join()
@@ -239,7 +95,7 @@ def test_installed_cron_command_backs_up_and_verify_proves_the_copy_identical(ri
 
 
 def test_restore_into_a_named_database_and_refuse_a_non_empty_one_without_force(rig: Rig) -> None:
-    _backup(rig)
+    cron_backup(rig)
     target = f"copy_{secrets.token_hex(3)}"
     first = rig.restore("restore", "--database", target)
     assert first.returncode == 0, first.stderr
@@ -261,7 +117,7 @@ def test_restore_into_a_named_database_and_refuse_a_non_empty_one_without_force(
 def test_credentials_from_the_stack_need_no_exports(rig: Rig) -> None:
     """The restore key comes from the stack's outputs and the server from its config: nothing exported."""
     if not rig.manifests():
-        _backup(rig)
+        cron_backup(rig)
     bare = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SFOPS_", "BACKUP_", "S3_", "PG", "PULUMI_"))
     }
@@ -338,7 +194,7 @@ def _drop_forgeries(rig: Rig) -> None:
 )
 def test_a_spoiled_backup_is_refused_and_the_target_is_unchanged(rig: Rig, how: str, message: str) -> None:
     if not rig.manifests():
-        _backup(rig)
+        cron_backup(rig)
     target = f"target_{secrets.token_hex(3)}"
     ready = rig.restore("restore", "--database", target)
     assert ready.returncode == 0, ready.stderr
@@ -405,7 +261,7 @@ def _scalar(url: DatabaseUrl, query: str) -> Any:
 def test_a_supabase_backup_restores_into_a_fresh_project_and_over_itself_as_postgres(rig: Rig) -> None:
     assert rig.server.user == "postgres"
     assert _scalar(rig.db(SOURCE_DB), "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
-    manifest_key = _backup(rig)
+    manifest_key = cron_backup(rig)
     manifest = json.loads(rig.admin().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
     assert manifest["manifest_version"] == 2
     contents = manifest["contents"]
@@ -454,7 +310,7 @@ def test_a_supabase_backup_restores_into_a_fresh_project_and_over_itself_as_post
 
 def test_a_changed_grant_or_policy_makes_verify_fail(rig: Rig) -> None:
     if not rig.manifests():
-        _backup(rig)
+        cron_backup(rig)
     source = rig.db(SOURCE_DB)
     _exec(source, "GRANT INSERT ON public.events TO anon")
     try:
@@ -469,7 +325,7 @@ def test_a_changed_grant_or_policy_makes_verify_fail(rig: Rig) -> None:
 def test_a_restore_that_would_touch_a_managed_schema_is_refused(rig: Rig) -> None:
     """A whole-database dump (how backups were made before) holds Supabase's schemas: refused, naming them."""
     if not rig.manifests():
-        _backup(rig)
+        cron_backup(rig)
     whole = rig.work / "whole.dump"
     with libpq_env(rig.db(SOURCE_DB)) as env:  # all that postgres may lock (vault's and realtime's tables not)
         dumped = subprocess.run(
@@ -586,7 +442,7 @@ def test_writes_during_the_backup_do_not_reach_the_restored_copy(rig: Rig) -> No
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_backup_is_never_picked_as_the_latest(rig: Rig, signum: int) -> None:
     if not rig.manifests():
-        _backup(rig)
+        cron_backup(rig)
     latest_before = rig.manifests()[-1]
     # pg_dump's output stays open (the stub sleeps): the backup is mid-upload when it is killed.
     stub = _stub_bin(rig, '"$REAL" "$@"\nexec sleep 600\n')
