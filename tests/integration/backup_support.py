@@ -6,6 +6,7 @@ repo's `.local-services/test-*` (a pytest tmp dir under /tmp would fail StrictMo
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -49,21 +50,52 @@ def quiet(_: str) -> None:
 
 
 class ProcessSampler(threading.Thread):
-    """Collects every process's command line on this machine while an operation runs."""
+    """Collects the command line of every process this test started, directly or not, while an
+    operation runs: the engine, its plugins, ssh and, through the sshd this process started,
+    every command run on the backup host.
+
+    Other tests' processes are left out: `make test` runs other pytest processes beside this
+    one, and their harnesses pass config to `pulumi config set-all` on the command line (the
+    Automation API's way), so a machine-wide sample would blame this stack for their values.
+    """
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.command_lines: set[str] = set()
         self.done = threading.Event()
+        self.root = os.getpid()
 
     def run(self) -> None:
         while not self.done.is_set():
-            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            for pid in descendants(self.root):
                 try:
-                    self.command_lines.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                    self.command_lines.add(
+                        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    )
                 except OSError:
                     continue
             self.done.wait(0.05)
+
+
+def descendants(root: int) -> set[int]:
+    """Every live process below `root`, from each process's parent in /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # The name (field 2) is in parentheses and may hold spaces; the parent follows the state.
+        parent = int(text[text.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
 
 
 @dataclass
