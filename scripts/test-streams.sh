@@ -2,15 +2,14 @@
 # `make test`'s suite in two concurrent streams. The xdist workers take every test that can
 # share the machine; the `serial` ones (the backup host's one crontab, schemathesis) run one
 # at a time in a pytest of their own beside them: no other test touches what they share.
-# Integration tests mostly wait on subprocesses and servers (two workers kept about 1.25 of
-# the 2 cores busy), so the third stream costs little, and the suite takes as long as its
-# longer stream instead of the sum of both. The serial stream's output is shown when it ends.
+# Integration tests partly wait on subprocesses and servers, so the extra stream costs little,
+# and the suite takes as long as its longer stream instead of the sum of both. The serial stream's output is shown when it ends.
 set -uo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 pytest -m serial "$@" >"$log" 2>&1 &
 serial=$!
-pytest -n "${TEST_WORKERS:-2}" --dist loadfile -m "not serial" "$@"
+pytest -n "${TEST_WORKERS:-3}" --dist loadfile -m "not serial" "$@"
 workers_rc=$?
 wait "$serial"
 serial_rc=$?
