@@ -26,7 +26,10 @@ if [ "${1:-}" = "--down" ]; then
   exit 0
 fi
 
-pulumi up --stack "$stack" --yes --skip-preview
+# --refresh: the local S3 keeps its state in memory, so after a restart of the local services
+# the stack's record of its bucket and keys is stale; a refresh first lets this up recreate them
+# (and is a no-op otherwise).
+pulumi up --stack "$stack" --yes --skip-preview --refresh
 
 # One backup, taken by running the installed crontab line on the backup host as cron would,
 # then listed with the restore identity (playbook 11). On `local`, sfops reads the restore key
