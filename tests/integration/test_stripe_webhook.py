@@ -36,6 +36,8 @@ def test_an_event_reaches_the_site_signed_and_forgeries_are_refused(
 
     event = stripe_api.deliver("payment_intent.succeeded")["event"]
     wait_for(lambda: accepted_by_site(emulator, event["id"]), "the site to accept the event")
+    # Stripe records the attempt once the site's answer is back, a moment after the site has it.
+    wait_for(lambda: stripe_api.deliveries(event["id"]), "Stripe to record the delivery")
     [delivery] = stripe_api.deliveries(event["id"])
     assert delivery["status"] == 200
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,34 @@ def test_multipart_writer_refuses_past_the_part_limit(monkeypatch: pytest.Monkey
         writer.write(b"x" * 35)
     writer.abort()
     assert s3.aborted
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_a_stop_while_the_upload_starts_aborts_the_upload_s3_created() -> None:
+    """SIGTERM arriving while S3 creates the upload: the process learns the id first, then stops and aborts it."""
+
+    class StoppedMidCreate(FakeS3):
+        def create_multipart_upload(self, **kwargs: Any) -> dict[str, str]:
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill` from cron or systemd would, mid-request
+            self.created = True  # reached only while the signal is held
+            return super().create_multipart_upload(**kwargs)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        s3 = StoppedMidCreate()
+        with pytest.raises(Stopped):
+            MultipartWriter(s3, "b", "k", part_size=10)  # type: ignore[arg-type]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert s3.created
+    assert s3.aborted
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGTERM}, "the signal is not left held"
 
 
 def test_empty_dump_still_completes_with_one_part() -> None:

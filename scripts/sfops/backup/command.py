@@ -20,6 +20,7 @@ import structlog
 from scripts.sfops.backup.env_file import EnvFileError, read_env_file
 from scripts.sfops.backup.healthcheck import ping
 from scripts.sfops.backup.log_setup import configure_json_logging, redactor
+from scripts.sfops.backup.multipart import STOP_SIGNALS
 from scripts.sfops.backup.pg_versions import VersionError
 from scripts.sfops.backup.pipeline import BackupFailed, run_backup
 from scripts.sfops.backup.settings import SettingsError, parse_settings
@@ -51,7 +52,7 @@ def backup_main(env_file: Path) -> BackupExit:
         log.error("backup.cannot_start", error=f"{env_file}: {exc}", problems=exc.problems, exit=2)
         return BackupExit.CANNOT_START
     structlog.configure(processors=[redactor(settings.secrets(), "<redacted>"), *structlog.get_config()["processors"]])
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, _on_signal)
     ping(settings.healthcheck_url, "start")
     try:

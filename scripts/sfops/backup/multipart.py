@@ -9,6 +9,7 @@ whose process was killed is removed by the bucket's AbortIncompleteMultipartUplo
 from __future__ import annotations
 
 import hashlib
+import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,10 @@ from scripts.sfops.backup.settings import MAX_PARTS
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+
+# What `sfops backup` turns into a clean stop (backup/command.py), held while an upload starts.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
 class UploadError(Exception):
@@ -33,8 +38,32 @@ class MultipartWriter:
         self._parts: list[CompletedPartTypeDef] = []
         self._pending: Future[CompletedPartTypeDef] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
-        created = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="application/octet-stream")
-        self.upload_id = created["UploadId"]
+        self.upload_id = self._create()
+
+    def _create(self) -> str:
+        """Start the upload with the stop signals held while S3 creates it.
+
+        A SIGTERM in the middle of that request left an upload whose id this process never
+        learned, so it could not abort it (the bucket's rule removes it only a day later). Held,
+        the signal is handled once the id is known, and the upload is aborted like any other.
+        The process has one thread here (the part uploader starts with the first part), so the
+        main thread's mask is the process's.
+        """
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            created = self._s3.create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, ContentType="application/octet-stream"
+            )
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise
+        upload_id = created["UploadId"]
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop held meanwhile is raised here
+        except BaseException:
+            self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+            raise
+        return upload_id
 
     @property
     def sha256(self) -> str:
