@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import sys
+import threading
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -183,7 +184,10 @@ def test_a_stop_while_the_upload_starts_aborts_the_upload_s3_created() -> None:
 
     class StoppedMidCreate(FakeS3):
         def create_multipart_upload(self, **kwargs: Any) -> dict[str, str]:
-            os.kill(os.getpid(), signal.SIGTERM)  # as `kill` from cron or systemd would, mid-request
+            # As `kill` from cron or systemd would, mid-request. The backup process has one thread
+            # then, so a signal to the process is one to its main thread; pytest-xdist's worker has
+            # more, so the test sends it to the main thread itself.
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
             self.created = True  # reached only while the signal is held
             return super().create_multipart_upload(**kwargs)
 
