@@ -50,7 +50,8 @@ def pulumi_command() -> auto.PulumiCommand:
     return auto.PulumiCommand(root=str(tools_dir()), skip_version_check=True)
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
+    """An `on_output` that drops the engine's output (tests read `stdout` from the result)."""
     return None
 
 
@@ -154,7 +155,7 @@ class StackHarness:
 
     def up(self) -> str:
         """`pulumi up` (Automation raises CommandError unless the update succeeds); what it printed."""
-        return self.stack.up(on_output=_quiet).stdout
+        return self.stack.up(on_output=quiet).stdout
 
     def set_config(self, plain: Mapping[str, str], secret: Mapping[str, str] | None = None) -> None:
         project = self.stack.workspace.project_settings().name

@@ -9,14 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.backups.cron_host import marker_for
-from local_services.stack_harness import StackHarness
-from tests.integration.backup_support import (
-    BackupServers,
-    backup_servers,
-    configured_stack,
-    quiet,
-    site_emulators,
-)
+from local_services.stack_harness import StackHarness, quiet
+from tests.integration.backup_support import BackupServers, backup_servers, configured_stack, site_emulators
 
 
 @dataclass

@@ -44,11 +44,6 @@ REPO = Path(__file__).resolve().parents[2]
 HOST_PYTHON = (REPO / ".tools" / "backup-host-venv" / "bin").resolve() / "python"
 
 
-def quiet(_: str) -> None:
-    """An `on_output` that drops the engine's progress lines."""
-    return None
-
-
 class ProcessSampler(threading.Thread):
     """Collects the command line of every process this test started, directly or not, while an
     operation runs: the engine, its plugins, ssh and, through the sshd this process started,

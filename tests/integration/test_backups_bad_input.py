@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from pulumi import automation as auto
 
+from local_services.stack_harness import quiet
 from tests.integration.backup_preview import Setup, preview_setup
-from tests.integration.backup_support import DATABASE_URL, quiet
+from tests.integration.backup_support import DATABASE_URL
 
 pytestmark = [pytest.mark.integration]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from local_services.stack_harness import quiet
 from tests.integration.backup_preview import Setup, preview_setup
-from tests.integration.backup_support import quiet
 
 # The backup host's user (and its one crontab) is shared: `make test` runs these modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.serial]

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from pulumi import automation as auto
 
 from components.backups.bucket import RULE_ID, bucket_policy, canonical_policy
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, quiet
 from tests.integration.backup_support import (
     BREAK_GLASS,
     DATABASE_URL,
@@ -30,7 +30,6 @@ from tests.integration.backup_support import (
     backup_servers,
     configured_stack,
     holds_resources,
-    quiet,
     site_emulators,
 )
 

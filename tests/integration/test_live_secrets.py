@@ -18,7 +18,7 @@ import pytest
 from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, quiet
 from local_services.stripe_control import StripeControl
 from tests.integration.polling import wait_for
 from tests.integration.test_stripe_webhook import NEXT_VERSION
@@ -27,10 +27,6 @@ pytestmark = pytest.mark.integration
 
 PUBLISHED = "site-published"
 PREDATES = "predates the current STRIPE_WEBHOOK_SECRET, set at "
-
-
-def quiet(_: str) -> None:
-    return None
 
 
 def sfops_drift(stack: StackHarness) -> tuple[int, dict[str, dict[str, Any]]]:

@@ -13,13 +13,9 @@ from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import SECRETS
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, quiet
 
 pytestmark = pytest.mark.integration
-
-
-def quiet(_: str) -> None:
-    return None
 
 
 def changed_resources(stack: StackHarness, **kwargs: Any) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pulumi import automation as auto
 
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import PLAIN, SECRETS
-from local_services.stack_harness import StackHarness
+from local_services.stack_harness import StackHarness, quiet
 from local_services.stripe_control import StripeControl
 from tests.integration.polling import wait_for
 from tests.integration.test_stripe_webhook import NEXT_VERSION
@@ -17,10 +17,6 @@ from tests.integration.test_stripe_webhook import NEXT_VERSION
 pytestmark = pytest.mark.integration
 
 BUNDLE = "dist/assets/supabase-client.js"
-
-
-def quiet(_: str) -> None:
-    return None
 
 
 def drift_check(stack: StackHarness) -> str:

@@ -12,8 +12,8 @@ import pytest
 
 from local_services.emulator_control import EmulatorControl
 from local_services.sample_stack import SECRETS, TOKEN
-from local_services.stack_harness import StackHarness
-from tests.integration.test_netlify_operations import quiet, spawn_up_until_its_build_starts, wait_for_ready
+from local_services.stack_harness import StackHarness, quiet
+from tests.integration.test_netlify_operations import spawn_up_until_its_build_starts, wait_for_ready
 
 pytestmark = pytest.mark.integration
 

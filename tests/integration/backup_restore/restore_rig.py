@@ -24,10 +24,11 @@ import pyrage
 
 from local_services.postgres import PostgresCluster
 from local_services.s3.empty_bucket import empty_bucket
+from local_services.stack_harness import quiet
 from local_services.supabase_shape import create_supabase_database, start_supabase_cluster
 from scripts.sfops.backup.database_url import DatabaseUrl
 from scripts.sfops.backup.manifest import MANIFEST_SUFFIX
-from tests.integration.backup_support import BackupServers, backup_servers, configured_stack, quiet, site_emulators
+from tests.integration.backup_support import BackupServers, backup_servers, configured_stack, site_emulators
 
 REPO = Path(__file__).resolve().parents[3]
 SFOPS = REPO / "scripts" / "bin" / "sfops"
