@@ -16,7 +16,9 @@ ignores policy conditions other than StringEquals (a conditional Deny applies to
 every caller, whatever the transport or principal). Where moto is weaker than S3 on
 Object Lock (retention calls authorised as plain PutObject, governance shortened or
 bypassed by anyone, no lock for a bucket that holds objects), the server applies
-`local_services.s3.object_lock` first, which keeps the rules as AWS documents them.
+`local_services.s3.object_lock` first, which keeps the rules as AWS documents them,
+and `local_services.s3.policy_actions`, so that a bucket policy's deletion Deny does not
+stop AbortMultipartUpload (moto checks it as s3:DeleteObject).
 """
 
 from local_services.s3.server import ADMIN_USER, CREDENTIALS_FILE, s3_service

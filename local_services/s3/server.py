@@ -49,9 +49,10 @@ def serve(port: int, data_dir: Path) -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-    from local_services.s3 import object_lock
+    from local_services.s3 import object_lock, policy_actions
 
     object_lock.apply()  # Object Lock as AWS documents it, where moto is weaker (see that module)
+    policy_actions.apply()  # the bucket policy sees AbortMultipartUpload as S3 names it
 
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will

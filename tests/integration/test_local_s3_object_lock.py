@@ -2,7 +2,9 @@
 
 Against the real server process: Object Lock turned on for a bucket that already holds backups
 (the migration of a stack made before it was the default, through the stack's own write path),
-governance bypassed only by a caller allowed s3:BypassGovernanceRetention, compliance never.
+governance bypassed only by a caller allowed s3:BypassGovernanceRetention, compliance never;
+and a bucket policy's deletion Deny that leaves AbortMultipartUpload alone, as S3 names the
+action (local_services/s3/policy_actions.py).
 """
 
 from __future__ import annotations
@@ -206,3 +208,27 @@ def test_compliance_yields_to_no_one(server: Server) -> None:
             "AccessDenied"
         )
     assert _code(admin.delete_object, **target, BypassGovernanceRetention=True) == "AccessDenied"
+
+
+def test_a_deletion_deny_in_the_bucket_policy_leaves_aborting_an_upload_allowed(server: Server) -> None:
+    """S3 authorises AbortMultipartUpload as itself, not as s3:DeleteObject: the backups' deletion
+    Deny must not keep a writer from aborting its own unfinished upload (moto 5.2.5 refused it)."""
+    s3 = server.client("s3")
+    bucket = _versioned_bucket(s3)
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+    version = s3.put_object(Bucket=bucket, Key="db/kept", Body=b"x")["VersionId"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="db/cut-short")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="db/cut-short", UploadId=upload, PartNumber=1, Body=b"part")
+
+    assert _code(s3.abort_multipart_upload, Bucket=bucket, Key="db/cut-short", UploadId=upload) == "accepted"
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # The Deny still holds for what it names, the upload's renaming notwithstanding.
+    assert _code(s3.delete_object, Bucket=bucket, Key="db/kept") in ("AccessDenied", "403")
+    assert _code(s3.delete_object, Bucket=bucket, Key="db/kept", VersionId=version) in ("AccessDenied", "403")
+    assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == [version]

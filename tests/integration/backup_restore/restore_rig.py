@@ -60,6 +60,22 @@ class Rig:
     def admin(self) -> Any:
         return self.servers.s3()
 
+    @contextmanager
+    def without_bucket_policy(self) -> Iterator[Any]:
+        """The admin's client with the bucket policy lifted, put back whatever happens.
+
+        moto applies the policy's conditional deletion Deny to everyone, break-glass included:
+        lifted, only the lock is left to stop the admin (whose IAM allows everything). The next
+        test must find the bucket as the stack declares it.
+        """
+        admin = self.admin()
+        policy = admin.get_bucket_policy(Bucket=BUCKET)["Policy"]
+        admin.delete_bucket_policy(Bucket=BUCKET)
+        try:
+            yield admin
+        finally:
+            admin.put_bucket_policy(Bucket=BUCKET, Policy=policy)
+
     def cron_command(self) -> str:
         line = next(
             row

@@ -9,11 +9,10 @@ a second version is refused (`--list` marks it), and the original restores by ve
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyrage
@@ -76,10 +75,10 @@ def test_the_uploader_cannot_replace_or_delete_a_backup_with_its_own_write_path(
     with pytest.raises(ClientError) as refused:
         writer.complete()
     assert refused.value.response["Error"]["Code"] == "PreconditionFailed"
-    # moto authorises AbortMultipartUpload as a deletion, which the bucket policy denies: the
-    # unfinished upload is left to the lifecycle's AbortIncompleteMultipartUpload rule.
-    with contextlib.suppress(ClientError):
-        writer.abort()
+    # The refused upload is the writer's to abort: the bucket policy denies deletions, not
+    # AbortMultipartUpload (local_services/s3/policy_actions.py).
+    writer.abort()
+    assert rig.admin().list_multipart_uploads(Bucket=BUCKET, Prefix=manifest["key"]).get("Uploads", []) == []
     _, forged_manifest = _forged(rig, manifest)
     code = _error(s3.put_object, Bucket=BUCKET, Key=manifest_key, Body=forged_manifest, IfNoneMatch="*")
     assert code == "PreconditionFailed"
@@ -101,19 +100,6 @@ def _retention(rig: Rig, key: str, version: str) -> tuple[str, datetime.datetime
 
 def _days_from_now(days: float) -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
-
-
-@contextlib.contextmanager
-def _without_bucket_policy(rig: Rig) -> Iterator[Any]:
-    """moto applies the policy's conditional deletion Deny to everyone: lifted, only the lock is left
-    to stop the admin (whose IAM allows everything). Put back whatever happens."""
-    admin = rig.admin()
-    policy = admin.get_bucket_policy(Bucket=BUCKET)["Policy"]
-    admin.delete_bucket_policy(Bucket=BUCKET)
-    try:
-        yield admin
-    finally:
-        admin.put_bucket_policy(Bucket=BUCKET, Policy=policy)
 
 
 def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(rig: Rig) -> None:
@@ -157,7 +143,7 @@ def test_every_backup_version_is_locked_and_neither_key_can_unlock_or_delete_it(
 
     # The lock itself, not only IAM: an admin allowed everything, with the bucket policy lifted,
     # still cannot delete a version or shorten its retention without bypassing governance.
-    with _without_bucket_policy(rig) as admin:
+    with rig.without_bucket_policy() as admin:
         for key, version in held.items():
             target = {"Bucket": BUCKET, "Key": key, "VersionId": version}
             assert _error(admin.delete_object, **target) == "AccessDenied"
@@ -189,7 +175,7 @@ def test_a_rewritten_backup_is_refused_and_its_original_restores_by_version_id(r
         mode, until = _retention(rig, key, version)
         assert mode == "GOVERNANCE"
         assert until > _days_from_now(NONCURRENT_DAYS), "the lock outlasts the noncurrent window"
-    with _without_bucket_policy(rig) as admin:
+    with rig.without_bucket_policy() as admin:
         assert _error(admin.delete_object, Bucket=BUCKET, Key=manifest["key"], VersionId=original_version) == (
             "AccessDenied"
         )

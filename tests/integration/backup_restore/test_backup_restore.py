@@ -173,14 +173,13 @@ def _forge(rig: Rig, how: str) -> None:
 
 
 def _drop_forgeries(rig: Rig) -> None:
-    s3 = rig.admin()
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
-    versions = s3.list_object_versions(Bucket=BUCKET, Prefix="db/")
-    for version in versions.get("Versions", []):
-        if version["Key"] > time.strftime("db/%Y%m%dT%H%M%S", time.gmtime(time.time() + 60)):
-            s3.delete_object(
-                Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
-            )
+    with rig.without_bucket_policy() as s3:
+        versions = s3.list_object_versions(Bucket=BUCKET, Prefix="db/")
+        for version in versions.get("Versions", []):
+            if version["Key"] > time.strftime("db/%Y%m%dT%H%M%S", time.gmtime(time.time() + 60)):
+                s3.delete_object(
+                    Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"], BypassGovernanceRetention=True
+                )
 
 
 @pytest.mark.parametrize(
