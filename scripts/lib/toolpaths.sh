@@ -36,6 +36,15 @@ sf_go_tools_dir() {
   echo "$(sf_cache_root)/go-tools-$key"
 }
 
+# The npm dev tooling (vendor specs, netlify-cli) installed by scripts/setup-node.sh; keyed by
+# the npm lock, so fresh clones of one commit share one install instead of each running npm ci.
+sf_node_dir() {
+  local root key
+  root=$(sf_repo_root)
+  key=$(cat "$root/package.json" "$root/package-lock.json" | sha256sum | cut -c1-12)
+  echo "$(sf_cache_root)/node-$key"
+}
+
 # Marks DEST as the build in use, then removes every other finished build beside it (its name
 # matching PATTERN, MARKER present) unused for a day, except the most recently used one, so
 # a pin switched back is cheap and a build another checkout is testing with survives.

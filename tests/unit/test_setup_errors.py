@@ -95,23 +95,81 @@ def test_second_setup_is_a_cache_hit() -> None:
     assert "(cached)" in result.stderr
 
 
-def test_missing_node_is_explained(tmp_path: Path) -> None:
-    # A copy of the repo's npm files without node_modules, and a PATH without node/npm.
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(REPO / "scripts" / "setup-node.sh", tmp_path / "scripts")
+def _npm_checkout(root: Path) -> Path:
+    """A copy of the repo's npm files and their set-up script, without node_modules."""
+    (root / "scripts" / "lib").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "setup-node.sh", root / "scripts")
+    shutil.copy(REPO / "scripts" / "lib" / "toolpaths.sh", root / "scripts" / "lib")
     for name in ("package.json", "package-lock.json"):
-        shutil.copy(REPO / name, tmp_path)
-    result = run(["/bin/bash", str(tmp_path / "scripts" / "setup-node.sh")], {"PATH": str(tmp_path / "no-tools")})
+        shutil.copy(REPO / name, root)
+    return root / "scripts" / "setup-node.sh"
+
+
+def test_missing_node_is_explained(tmp_path: Path) -> None:
+    script = _npm_checkout(tmp_path / "checkout")
+    env = {"PATH": str(tmp_path / "no-tools"), "SOUNDFACTORY_CACHE": str(tmp_path / "cache")}
+    result = run(["/bin/bash", str(script)], env)
     assert result.returncode == 1
     assert "Node.js and npm are not installed" in result.stderr
     assert "apt-get install nodejs npm" in result.stderr
     assert "run 'make setup' again" in result.stderr
+    assert not (tmp_path / "checkout" / "node_modules").exists()
 
 
-def test_node_modules_is_reinstalled_only_when_the_lock_is_newer() -> None:
+def _fake_npm(bin_dir: Path, *, fail: bool = False) -> None:
+    """`npm ci` that installs one package (or fails after it) and records each run in $CALLS."""
+    bin_dir.mkdir()
+    body = 'mkdir -p node_modules/spec && echo "$PWD" >> "$CALLS"\n' + ("exit 1\n" if fail else "")
+    (bin_dir / "npm").write_text(f"#!/bin/sh\n{body}")
+    (bin_dir / "node").write_text("#!/bin/sh\n")
+    for tool in ("npm", "node"):
+        (bin_dir / tool).chmod(0o755)
+
+
+def test_one_npm_install_per_lock_is_shared_by_checkouts(tmp_path: Path) -> None:
+    cache, calls = tmp_path / "cache", tmp_path / "calls"
+    _fake_npm(tmp_path / "bin")
+    env = {"PATH": f"{tmp_path / 'bin'}:{SYSTEM_PATH}", "SOUNDFACTORY_CACHE": str(cache), "CALLS": str(calls)}
+    first = _npm_checkout(tmp_path / "first")
+    (tmp_path / "first" / "node_modules" / "stale").mkdir(parents=True)  # npm ci's own, from before the cache
+    second = _npm_checkout(tmp_path / "second")
+
+    installed = run(["bash", str(first)], env)
+    shared = run(["bash", str(second)], env)
+
+    assert installed.returncode == 0, installed.stderr
+    assert shared.returncode == 0, shared.stderr
+    assert "(cached)" in shared.stderr
+    assert len(calls.read_text().splitlines()) == 1, "npm ran once for the two checkouts"
+    (install,) = cache.glob("node-*")
+    installed_files = sorted(p.name for p in install.iterdir())
+    assert installed_files == [".complete", "node_modules", "package-lock.json", "package.json"]
+    for checkout in ("first", "second"):
+        link = tmp_path / checkout / "node_modules"
+        assert link.is_symlink()
+        assert sorted(p.name for p in link.iterdir()) == ["spec"]
+
+
+def test_a_failed_npm_install_leaves_nothing_to_be_taken_for_finished(tmp_path: Path) -> None:
+    cache, calls = tmp_path / "cache", tmp_path / "calls"
+    _fake_npm(tmp_path / "bin", fail=True)
+    env = {"PATH": f"{tmp_path / 'bin'}:{SYSTEM_PATH}", "SOUNDFACTORY_CACHE": str(cache), "CALLS": str(calls)}
+    script = _npm_checkout(tmp_path / "checkout")
+
+    result = run(["bash", str(script)], env)
+
+    assert result.returncode != 0
+    assert list(cache.iterdir()) == [], "no install, finished or half-built, is left in the cache"
+    assert not (tmp_path / "checkout" / "node_modules").exists()
+
+
+def test_this_checkouts_node_modules_is_the_cached_install_for_its_lock() -> None:
     result = run(["bash", str(REPO / "scripts" / "setup-node.sh")], dict(os.environ))
     assert result.returncode == 0, result.stderr
     assert "(cached)" in result.stderr
+    locate = f"source {REPO}/scripts/lib/toolpaths.sh && sf_node_dir"
+    install = Path(run(["bash", "-c", locate], dict(os.environ)).stdout.strip())
+    assert (REPO / "node_modules").resolve() == (install / "node_modules").resolve()
 
 
 def test_old_toolchain_builds_are_pruned_keeping_the_current_and_the_previous(tmp_path: Path) -> None:
