@@ -29,12 +29,15 @@ die() { printf '[setup-pulumi] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Our launchers (tools/pulumi/launchers) replace the SDK's: its dynamic-provider launcher
 # outlives a killed CLI. Copied on every run, so changing one needs no rebuild.
+# Replaced by a rename, so an engine starting a provider meanwhile (another checkout's tests
+# share this build) finds the old launcher or the new one, never none or half of one.
 install_launchers() {
-  local launcher
+  local launcher name
   for launcher in "$root"/tools/pulumi/launchers/*; do
-    if ! cmp -s "$launcher" "$bin/$(basename "$launcher")"; then
-      rm -f "$bin/$(basename "$launcher")"
-      install -m 0755 "$launcher" "$bin/"
+    name=$(basename "$launcher")
+    if ! cmp -s "$launcher" "$bin/$name"; then
+      install -m 0755 "$launcher" "$bin/.$name.$$"
+      mv -f "$bin/.$name.$$" "$bin/$name"
     fi
   done
 }

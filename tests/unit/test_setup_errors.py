@@ -216,3 +216,22 @@ def test_a_toolchain_another_checkout_set_up_today_is_kept(tmp_path: Path) -> No
 
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in cache.iterdir()) == sorted([current.name, old[-1].name, other_branch.name])
+
+
+def test_a_changed_launcher_replaces_the_cached_one_whole(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tmp_path), "SOUNDFACTORY_CACHE": str(cache)}
+    locate = f"source {REPO}/scripts/lib/toolpaths.sh && sf_tools_dir"
+    build = Path(run(["bash", "-c", locate], env).stdout.strip())
+    (build / "bin").mkdir(parents=True)
+    (build / ".complete").touch()
+    launcher = build / "bin" / "pulumi-resource-pulumi-python"
+    launcher.write_text("#!/bin/sh\n# the launcher of an older checkout\n")
+
+    result = run(["bash", str(SETUP)], env)
+
+    assert result.returncode == 0, result.stderr
+    ours = REPO / "tools" / "pulumi" / "launchers" / "pulumi-resource-pulumi-python"
+    assert launcher.read_bytes() == ours.read_bytes()
+    assert os.access(launcher, os.X_OK)
+    assert sorted(p.name for p in (build / "bin").iterdir()) == ["pulumi-resource-pulumi-python"], "no temporary left"
