@@ -55,6 +55,7 @@ class _Attempt:
     attempt: int
     event: dict[str, Any] = field(compare=False)
     endpoint_id: str = field(compare=False)
+    generation: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -71,6 +72,11 @@ class Deliverer:
         self.settings = settings
         self._queue: list[_Attempt] = []
         self._wake = threading.Condition()
+        # Held while an attempt is sent and recorded: clear() waits for it, so a reset (the test
+        # fixtures reset the emulator between tests) never finds an attempt of the previous
+        # state recorded, or its retry queued, after it returns.
+        self._sending = threading.Lock()
+        self._generation = 0  # attempts queued before the last clear() are dropped, not sent
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="stripe-delivery", daemon=True)
         self._thread.start()
@@ -82,7 +88,7 @@ class Deliverer:
         event["pending_webhooks"] = len(targets)
         with self._wake:
             for endpoint_id in targets:
-                heapq.heappush(self._queue, _Attempt(time.monotonic(), 1, event, endpoint_id))
+                heapq.heappush(self._queue, _Attempt(time.monotonic(), 1, event, endpoint_id, self._generation))
             self._wake.notify()
         return targets
 
@@ -91,8 +97,10 @@ class Deliverer:
             return len(self._queue)
 
     def clear(self) -> None:
-        with self._wake:
+        """Drop every queued attempt, after the one being sent (if any) is recorded."""
+        with self._sending, self._wake:
             self._queue.clear()
+            self._generation += 1
 
     def stop(self) -> None:
         with self._wake:
@@ -109,7 +117,9 @@ class Deliverer:
                     if self._stopped:
                         return
                     attempt = heapq.heappop(self._queue)
-                self._send(client, attempt)
+                with self._sending:
+                    if attempt.generation == self._generation:
+                        self._send(client, attempt)
 
     def _send(self, client: httpx.Client, attempt: _Attempt) -> None:
         with self.store.read() as data:
@@ -147,7 +157,9 @@ class Deliverer:
         succeeded = status is not None and 200 <= status < 300
         if not succeeded and attempt.attempt < self.settings.max_attempts:
             delay = min(self.settings.max_retry_s, self.settings.first_retry_s * 2 ** (attempt.attempt - 1))
-            retry = _Attempt(time.monotonic() + delay, attempt.attempt + 1, attempt.event, attempt.endpoint_id)
+            retry = _Attempt(
+                time.monotonic() + delay, attempt.attempt + 1, attempt.event, attempt.endpoint_id, attempt.generation
+            )
             with self._wake:
                 heapq.heappush(self._queue, retry)
                 self._wake.notify()

@@ -221,3 +221,49 @@ def test_reset_and_restore_bring_back_the_default_delivery_settings(
         httpx.request(method, f"{stripe_emu.control_url}{path}", json=body).raise_for_status()
         assert httpx.get(control).json() == defaults
     assert [e["url"] for e in api.get("/v1/webhook_endpoints").json()["data"]] == ["https://x.test/hook"]
+
+
+class SlowSite(BaseHTTPRequestHandler):
+    """A site that holds its first delivery until the test lets it answer 500 (so a retry is due)."""
+
+    arrived: ClassVar[threading.Event]
+    answer: ClassVar[threading.Event]
+    received: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        SlowSite.received += 1
+        SlowSite.arrived.set()
+        SlowSite.answer.wait(timeout=10)
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:
+        return None
+
+
+def test_a_reset_during_a_delivery_leaves_no_attempt_of_the_old_state(
+    api: httpx.Client, stripe_emu: RunningStripe
+) -> None:
+    """The test fixtures reset the emulator between tests: an attempt in flight at that moment
+    must not be recorded, nor its retry queued, in the state the next test starts from."""
+    SlowSite.arrived, SlowSite.answer, SlowSite.received = threading.Event(), threading.Event(), 0
+    site = ThreadingHTTPServer(("127.0.0.1", 0), SlowSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        create(api, url=f"http://127.0.0.1:{site.server_address[1]}/hook")
+        httpx.post(f"{stripe_emu.control_url}/events", json={"type": "charge.refunded"}).raise_for_status()
+        assert SlowSite.arrived.wait(timeout=10), "the delivery reached the site"
+
+        reset = threading.Thread(target=lambda: httpx.post(f"{stripe_emu.control_url}/reset", timeout=30))
+        reset.start()
+        reset.join(timeout=1)  # it waits for the attempt in flight (or, before the fix, is done)
+        SlowSite.answer.set()
+        reset.join(timeout=30)
+
+        after = httpx.get(f"{stripe_emu.control_url}/deliveries").json()
+        assert after == {"deliveries": [], "pending": 0}
+        assert SlowSite.received == 1
+    finally:
+        SlowSite.answer.set()
+        site.shutdown()
