@@ -45,6 +45,15 @@ sf_node_dir() {
   echo "$(sf_cache_root)/node-$key"
 }
 
+# The project's virtualenv (scripts/setup-python.sh), keyed by what uv installs from: the
+# lock, the project file and the interpreter's version.
+sf_venv_dir() {
+  local root key
+  root=$(sf_repo_root)
+  key=$( { cat "$root/uv.lock" "$root/pyproject.toml"; python3 --version 2>&1; } | sha256sum | cut -c1-12)
+  echo "$(sf_cache_root)/venv-$key"
+}
+
 # Marks DEST as the build in use, then removes every other finished build beside it (its name
 # matching PATTERN, MARKER present) unused for a day, except the most recently used one, so
 # a pin switched back is cheap and a build another checkout is testing with survives.

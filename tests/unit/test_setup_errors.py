@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,14 +96,19 @@ def test_second_setup_is_a_cache_hit() -> None:
     assert "(cached)" in result.stderr
 
 
-def _npm_checkout(root: Path) -> Path:
-    """A copy of the repo's npm files and their set-up script, without node_modules."""
+def _setup_checkout(root: Path, script: str, locks: tuple[str, ...]) -> Path:
+    """A copy of one set-up script, the helpers it sources and the lock files it is keyed by."""
     (root / "scripts" / "lib").mkdir(parents=True)
-    shutil.copy(REPO / "scripts" / "setup-node.sh", root / "scripts")
+    shutil.copy(REPO / "scripts" / script, root / "scripts")
     shutil.copy(REPO / "scripts" / "lib" / "toolpaths.sh", root / "scripts" / "lib")
-    for name in ("package.json", "package-lock.json"):
+    for name in locks:
         shutil.copy(REPO / name, root)
-    return root / "scripts" / "setup-node.sh"
+    return root / "scripts" / script
+
+
+def _npm_checkout(root: Path) -> Path:
+    """The npm files and their set-up script, without node_modules."""
+    return _setup_checkout(root, "setup-node.sh", ("package.json", "package-lock.json"))
 
 
 def test_missing_node_is_explained(tmp_path: Path) -> None:
@@ -235,3 +241,67 @@ def test_a_changed_launcher_replaces_the_cached_one_whole(tmp_path: Path) -> Non
     assert launcher.read_bytes() == ours.read_bytes()
     assert os.access(launcher, os.X_OK)
     assert sorted(p.name for p in (build / "bin").iterdir()) == ["pulumi-resource-pulumi-python"], "no temporary left"
+
+
+def _python_checkout(root: Path) -> Path:
+    """The Python lock and its set-up script, with one package of the checkout's own."""
+    script = _setup_checkout(root, "setup-python.sh", ("uv.lock", "pyproject.toml"))
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    return script
+
+
+def _fake_uv(path: Path, *, fail: bool = False) -> None:
+    """`uv sync` that makes the environment ($UV_PROJECT_ENVIRONMENT: a python, one package's
+    files) and records each run in $CALLS; or fails half-way, as a killed one would."""
+    body = (
+        'mkdir -p "$UV_PROJECT_ENVIRONMENT/bin" "$UV_PROJECT_ENVIRONMENT/lib"\n'
+        f'ln -sf {sys.executable} "$UV_PROJECT_ENVIRONMENT/bin/python"\n'
+        'echo "$*" >> "$CALLS"\n' + ("exit 1\n" if fail else 'touch "$UV_PROJECT_ENVIRONMENT/lib/installed"\n')
+    )
+    path.write_text(f"#!/bin/sh\n{body}")
+    path.chmod(0o755)
+
+
+def test_one_virtualenv_per_lock_is_shared_by_checkouts(tmp_path: Path) -> None:
+    cache, calls, uv = tmp_path / "cache", tmp_path / "calls", tmp_path / "uv"
+    _fake_uv(uv)
+    env = {"PATH": SYSTEM_PATH, "SOUNDFACTORY_CACHE": str(cache), "CALLS": str(calls), "UV": str(uv)}
+    first = _python_checkout(tmp_path / "first")
+    (tmp_path / "first" / ".venv" / "bin").mkdir(parents=True)  # a venv of its own, from before the cache
+    second = _python_checkout(tmp_path / "second")
+
+    for script in (first, second):
+        result = run(["bash", str(script), "pkg"], env)
+        assert result.returncode == 0, result.stderr
+
+    (environment,) = (p for p in cache.glob("venv-*") if p.is_dir())
+    assert (environment / ".soundfactory-complete").exists()
+    assert calls.read_text().splitlines() == ["sync --frozen --quiet --compile-bytecode"] * 2
+    for checkout in ("first", "second"):
+        link = tmp_path / checkout / ".venv"
+        assert link.is_symlink()
+        assert link.resolve() == environment.resolve()
+        assert list((tmp_path / checkout / "pkg" / "__pycache__").glob("__init__.*.pyc")), "our package compiled"
+
+
+def test_an_unfinished_virtualenv_is_made_again_whole(tmp_path: Path) -> None:
+    cache, calls, uv = tmp_path / "cache", tmp_path / "calls", tmp_path / "uv"
+    env = {"PATH": SYSTEM_PATH, "SOUNDFACTORY_CACHE": str(cache), "CALLS": str(calls), "UV": str(uv)}
+    script = _python_checkout(tmp_path / "checkout")
+    _fake_uv(uv, fail=True)
+
+    killed = run(["bash", str(script), "pkg"], env)
+
+    assert killed.returncode != 0
+    (environment,) = (p for p in cache.glob("venv-*") if p.is_dir())
+    assert not (environment / ".soundfactory-complete").exists()
+    (environment / "lib" / "half-installed").touch()
+
+    _fake_uv(uv)
+    again = run(["bash", str(script), "pkg"], env)
+
+    assert again.returncode == 0, again.stderr
+    assert "removing the unfinished environment" in again.stderr
+    assert sorted(p.name for p in (environment / "lib").iterdir()) == ["installed"]
+    assert (environment / ".soundfactory-complete").exists()
