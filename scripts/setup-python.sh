@@ -35,6 +35,8 @@ if [ -d "$dest" ] && [ ! -f "$marker" ]; then
   say "removing the unfinished environment $dest"
   rm -rf "$dest"
 fi
+# The marker goes while uv works on the environment: a sync cut short leaves none, whatever it was.
+rm -f "$marker"
 UV_PROJECT_ENVIRONMENT="$dest" "$UV" sync --frozen --quiet --compile-bytecode
 touch "$marker"
 flock -u 9

@@ -305,3 +305,18 @@ def test_an_unfinished_virtualenv_is_made_again_whole(tmp_path: Path) -> None:
     assert "removing the unfinished environment" in again.stderr
     assert sorted(p.name for p in (environment / "lib").iterdir()) == ["installed"]
     assert (environment / ".soundfactory-complete").exists()
+
+
+def test_a_sync_cut_short_on_a_finished_virtualenv_takes_its_completion_away(tmp_path: Path) -> None:
+    cache, calls, uv = tmp_path / "cache", tmp_path / "calls", tmp_path / "uv"
+    env = {"PATH": SYSTEM_PATH, "SOUNDFACTORY_CACHE": str(cache), "CALLS": str(calls), "UV": str(uv)}
+    script = _python_checkout(tmp_path / "checkout")
+    _fake_uv(uv)
+    assert run(["bash", str(script), "pkg"], env).returncode == 0
+    (environment,) = (p for p in cache.glob("venv-*") if p.is_dir())
+    assert (environment / ".soundfactory-complete").exists()
+
+    _fake_uv(uv, fail=True)
+    assert run(["bash", str(script), "pkg"], env).returncode != 0
+
+    assert not (environment / ".soundfactory-complete").exists(), "the next set-up makes it again whole"
