@@ -17,12 +17,8 @@ say() { printf '[setup-node] %s\n' "$*" >&2; }
 dest=$(sf_node_dir)
 
 link() {
-  # A node_modules directory from before the cache (npm ci in the checkout) gives way to the link.
-  if [ -d node_modules ] && [ ! -L node_modules ]; then
-    rm -rf node_modules
-  fi
-  ln -sfn "$dest/node_modules" node_modules
-  sf_prune_builds "$dest" 'node-*' .complete | while IFS= read -r old; do say "removing old install $old"; done
+  sf_link_cached node_modules "$dest/node_modules" "$dest" 'node-*' .complete |
+    while IFS= read -r old; do say "removing old install $old"; done
 }
 
 if [ -f "$dest/.complete" ]; then

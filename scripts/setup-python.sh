@@ -22,11 +22,6 @@ dest=$(sf_venv_dir)
 marker="$dest/.soundfactory-complete"
 mkdir -p "$(dirname "$dest")"
 
-# A virtualenv of this checkout's own, from before the cache, gives way to the link.
-if [ -d .venv ] && [ ! -L .venv ]; then
-  rm -rf .venv
-fi
-
 # Checkouts of one commit share the environment: one sync at a time (uv's own lock is per
 # project directory). One that was never finished (a killed set-up) is made again whole.
 exec 9>"$dest.lock"
@@ -41,6 +36,6 @@ UV_PROJECT_ENVIRONMENT="$dest" "$UV" sync --frozen --quiet --compile-bytecode
 touch "$marker"
 flock -u 9
 
-ln -sfn "$dest" .venv
-sf_prune_builds "$dest" 'venv-*' .soundfactory-complete | while IFS= read -r old; do say "removing old environment $old"; done
+sf_link_cached .venv "$dest" "$dest" 'venv-*' .soundfactory-complete |
+  while IFS= read -r old; do say "removing old environment $old"; done
 env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m compileall -q "$@" >/dev/null

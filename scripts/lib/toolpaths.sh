@@ -54,6 +54,18 @@ sf_venv_dir() {
   echo "$(sf_cache_root)/venv-$key"
 }
 
+# Points the checkout's LINK at TARGET, inside the cached build DEST (a directory of the
+# checkout's own from before the cache gives way), then prunes the builds beside DEST as
+# sf_prune_builds does, printing each one it removes.
+sf_link_cached() {
+  local link=$1 target=$2 dest=$3 pattern=$4 marker=$5
+  if [ -d "$link" ] && [ ! -L "$link" ]; then
+    rm -rf "$link"
+  fi
+  ln -sfn "$target" "$link"
+  sf_prune_builds "$dest" "$pattern" "$marker"
+}
+
 # Marks DEST as the build in use, then removes every other finished build beside it (its name
 # matching PATTERN, MARKER present) unused for a day, except the most recently used one, so
 # a pin switched back is cheap and a build another checkout is testing with survives.
