@@ -15,6 +15,11 @@ sf_pulumi_version() {
     "$(sf_repo_root)/tools/pulumi/go.mod" | head -n 1
 }
 
+# The cache key of what is read on stdin: builds made from the same inputs share a directory.
+sf_content_key() {
+  sha256sum | cut -c1-12
+}
+
 sf_cache_root() {
   echo "${SOUNDFACTORY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/soundfactory-infra}"
 }
@@ -23,7 +28,7 @@ sf_tools_dir() {
   local root key
   root=$(sf_repo_root)
   key=$(cat "$root/tools/pulumi/go.mod" "$root/tools/pulumi/go.sum" "$root"/tools/pulumi/langhost/*.go \
-    | sha256sum | cut -c1-12)
+    | sf_content_key)
   echo "$(sf_cache_root)/pulumi-$(sf_pulumi_version)-$key"
 }
 
@@ -32,7 +37,7 @@ sf_tools_dir() {
 sf_go_tools_dir() {
   local root key
   root=$(sf_repo_root)
-  key=$(cat "$root/tools/go-tools/go.mod" "$root/tools/go-tools/go.sum" | sha256sum | cut -c1-12)
+  key=$(cat "$root/tools/go-tools/go.mod" "$root/tools/go-tools/go.sum" | sf_content_key)
   echo "$(sf_cache_root)/go-tools-$key"
 }
 
@@ -41,7 +46,7 @@ sf_go_tools_dir() {
 sf_node_dir() {
   local root key
   root=$(sf_repo_root)
-  key=$(cat "$root/package.json" "$root/package-lock.json" | sha256sum | cut -c1-12)
+  key=$(cat "$root/package.json" "$root/package-lock.json" | sf_content_key)
   echo "$(sf_cache_root)/node-$key"
 }
 
@@ -50,7 +55,7 @@ sf_node_dir() {
 sf_venv_dir() {
   local root key
   root=$(sf_repo_root)
-  key=$( { cat "$root/uv.lock" "$root/pyproject.toml"; python3 --version 2>&1; } | sha256sum | cut -c1-12)
+  key=$( { cat "$root/uv.lock" "$root/pyproject.toml"; python3 --version 2>&1; } | sf_content_key)
   echo "$(sf_cache_root)/venv-$key"
 }
 
