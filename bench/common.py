@@ -46,8 +46,13 @@ def bench_stack(build_seconds: float, **plain: str) -> Iterator[tuple[StackHarne
         yield stack, emulator, stripe
 
 
-def timed_up(stack: StackHarness, changes: dict[str, str], *, preview: bool = False) -> float:
+def timed_up(
+    stack: StackHarness, changes: dict[str, str], *, preview: bool = False, one_command: bool = False
+) -> float:
     """Seconds for `pulumi config set` of each change, then `pulumi up`: the real CLI, as an operator types them.
+
+    `one_command=True` times the same change as one CLI run, `pulumi up --config KEY=value`
+    (the CLI saves each value to the stack's settings file, as `config set` does, before the update).
 
     `pulumi up --yes --skip-preview` is the engine's work of the README's `pulumi up` without the
     interactive preview before it (the Automation API's `up` runs the same command, then three
@@ -57,8 +62,12 @@ def timed_up(stack: StackHarness, changes: dict[str, str], *, preview: bool = Fa
     """
     pulumi = str(tools_dir() / "bin" / "pulumi")
     env = {**os.environ, **stack.env}
-    commands = [[pulumi, "config", "set", key, value] for key, value in changes.items()]
-    commands.append([pulumi, "up", "--yes", *(() if preview else ("--skip-preview",))])
+    up = [pulumi, "up", "--yes", *(() if preview else ("--skip-preview",))]
+    if one_command:
+        commands = [[*up, *(f"--config={key}={value}" for key, value in changes.items())]]
+    else:
+        commands = [[pulumi, "config", "set", key, value] for key, value in changes.items()]
+        commands.append(up)
     started = time.perf_counter()
     for argv in commands:
         done = subprocess.run(

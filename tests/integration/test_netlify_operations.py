@@ -69,9 +69,17 @@ def test_flag_flip_changes_one_value_and_makes_one_deploy(stack: StackHarness, e
     assert emulator.site_post("/.netlify/functions/send-sms", json={"phone": "+12125550100"}).status_code == 409
     assert stack.outputs()["publishedDeployId"] == emulator.published_env()["deploy_id"]
 
-    # Unchanged values start nothing.
+    # The README's one-command form: `up --config` saves the value to the stack's settings, as
+    # `config set` does, and flips it in the same run.
+    stack.cli("up", "--yes", "--skip-preview", "--config", "USE_SUPABASE_PHONE_OTP=false")
+    assert len(emulator.deploys()) == deploys_before + 2
+    assert emulator.published_env()["env"] == before
+    assert stack.cli("config", "get", "USE_SUPABASE_PHONE_OTP").stdout.strip() == "false"
+
+    # Unchanged values start nothing (and the one-command flip is not undone by the next up).
     stack.stack.up(on_output=quiet)
-    assert len(emulator.deploys()) == deploys_before + 1
+    assert len(emulator.deploys()) == deploys_before + 2
+    assert emulator.published_env()["env"] == before
 
 
 @pytest.mark.deployed
