@@ -80,6 +80,7 @@ def test_flag_flip_changes_one_value_and_makes_one_deploy(stack: StackHarness, e
     stack.stack.up(on_output=quiet)
     assert len(emulator.deploys()) == deploys_before + 2
     assert emulator.published_env()["env"] == before
+    stack.cli("preview", "--refresh", "--expect-no-changes")
 
 
 @pytest.mark.deployed
